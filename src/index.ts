@@ -1,0 +1,30 @@
+/**
+ * tfjs-gradcam: where a TensorFlow.js model looked. Grad-CAM as pure tensor functions and a
+ * `GradCam` class for any LayersModel.
+ *
+ * @packageDocumentation
+ */
+export { GradCam } from './gradcam';
+export type { ExplainOptions, GradCamOptions, GradCamResult } from './gradcam';
+
+export { gradientsForClass } from './core/gradients';
+export type { ClassGradients, ScoreHead } from './core/gradients';
+export type { ClassIndex } from './core/class-index';
+export { poolWeights } from './core/pool';
+export { weightedActivationMap } from './core/weighted-map';
+export { normalize } from './core/normalize';
+export { bilinearResize } from './core/resize';
+export { camToHeatmap } from './core/heatmap';
+export { blend } from './core/blend';
+export type { BlendOptions } from './core/blend';
+export { COLORMAPS, applyColormap, colormapTable } from './core/colormap';
+export type { ColormapName } from './core/colormap';
+
+export { splitModel } from './model/split-model';
+export type { FeaturePass, ModelSplit } from './model/split-model';
+
+export { GradCamError } from './errors';
+export type { GradCamErrorCode } from './errors';
+
+/** The package version. */
+export const version = '0.1.0';

@@ -1,0 +1,103 @@
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { GradCamError, formatShape } from '../errors';
+import { type Layer, callsInOrder, isContainer } from './graph';
+
+/** A layer and its address: `name`, or `outer/inner` inside a nested model. */
+export interface LayerEntry {
+  readonly path: string;
+  readonly layer: Layer;
+}
+
+/** Every layer of the model and of the models nested in it, with its path. */
+export function listLayers(model: LayersModel): LayerEntry[] {
+  const out: LayerEntry[] = [];
+  const walk = (container: { layers: Layer[] }, prefix: string): void => {
+    for (const layer of container.layers) {
+      const path = prefix + layer.name;
+      out.push({ path, layer });
+      if (isContainer(layer)) walk(layer, `${path}/`);
+    }
+  };
+  walk(model, '');
+  return out;
+}
+
+/** A layer whose output is a spatial feature map. */
+export interface FeatureMapLayer extends LayerEntry {
+  /** `[null,h,w,C]` */
+  readonly shape: ReadonlyArray<number | null>;
+}
+
+/**
+ * The layers whose output is a feature map `[N,h,w,C]` with h·w > 1, in execution order
+ * (a nested model's own layers come right after the model itself). Decided by output shape,
+ * so any layer type qualifies.
+ */
+export function featureMapLayers(model: LayersModel): FeatureMapLayer[] {
+  const pathOf = new Map(listLayers(model).map((e) => [e.layer, e.path] as const));
+  const found: FeatureMapLayer[] = [];
+  const walk = (outputs: readonly SymbolicTensor[]): void => {
+    for (const call of callsInOrder(outputs)) {
+      const path = pathOf.get(call.layer);
+      if (path !== undefined && call.outputs.length === 1 && isSpatial(call.outputs[0].shape)) {
+        found.push({ path, layer: call.layer, shape: call.outputs[0].shape });
+      }
+      if (isContainer(call.layer)) walk(call.layer.outputs);
+    }
+  };
+  walk(model.outputs);
+  // A layer reached twice (shared) keeps its last position.
+  return found.filter((e, i) => found.findIndex((f, j) => j > i && f.layer === e.layer) === -1);
+}
+
+function isSpatial(shape: ReadonlyArray<number | null>): boolean {
+  if (shape.length !== 4) return false;
+  const [, h, w] = shape;
+  return h == null || w == null || h * w > 1;
+}
+
+/**
+ * Finds the target layer: by path (`block5_conv3`, `mobilenet/conv_pw_13_relu`), by a bare
+ * name that is unique among nested layers, or — when `name` is omitted — the last layer with a
+ * spatial feature-map output.
+ */
+export function resolveTargetLayer(model: LayersModel, name?: string): LayerEntry {
+  if (name === undefined) {
+    const candidates = featureMapLayers(model);
+    const last = candidates[candidates.length - 1];
+    if (last === undefined) {
+      throw new GradCamError(
+        'NO_FEATURE_MAP_LAYER',
+        'No layer of this model outputs a 4-D feature map [N,h,w,C] with a spatial size above 1×1, ' +
+          'so there is nothing to build a class activation map from. Grad-CAM needs a convolutional model.',
+      );
+    }
+    return last;
+  }
+  const all = listLayers(model);
+  const exact = all.find((e) => e.path === name);
+  if (exact !== undefined) return exact;
+  const byBareName = all.filter((e) => e.layer.name === name);
+  if (byBareName.length === 1) return byBareName[0];
+  if (byBareName.length > 1) {
+    throw new GradCamError(
+      'UNKNOWN_LAYER',
+      `Layer name "${name}" is ambiguous: ${byBareName.map((e) => `"${e.path}"`).join(', ')}. Use the full path.`,
+    );
+  }
+  throw new GradCamError('UNKNOWN_LAYER', `No layer named "${name}" in model "${model.name}". ${describeCandidates(model)}`);
+}
+
+/** The candidate target layers with their output shapes, for error messages. */
+function describeCandidates(model: LayersModel): string {
+  const shown = 40;
+  const candidates = featureMapLayers(model);
+  if (candidates.length === 0) {
+    return `It has no layer with a 4-D feature-map output; its layers are: ${listLayers(model)
+      .map((e) => e.path)
+      .join(', ')}.`;
+  }
+  const lines = candidates.slice(-shown).map((e) => `  ${e.path} ${formatShape(e.shape)}`);
+  const more = candidates.length > shown ? `  (and ${candidates.length - shown} earlier ones)\n` : '';
+  return `Layers with a feature-map output (nested ones as outer/inner):\n${more}${lines.join('\n')}`;
+}

@@ -1,0 +1,60 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { type Container, type Layer, type Values, applyLayer, callsInOrder, isContainer, runCall, valueOf } from './graph';
+
+/**
+ * Grad-CAM differentiates the class score *before* the softmax: through a softmax every class
+ * competes with every other, and the map of a confident class washes out.
+ */
+
+/** An activation that passes its input through, for computing a layer without its softmax. */
+const LINEAR = { apply: (x: tf.Tensor): tf.Tensor => x, getClassName: (): string => 'linear' };
+
+function activationName(layer: Layer): unknown {
+  return (layer.getConfig() as { activation?: unknown }).activation;
+}
+
+/** A layer that is only a softmax: an `Activation('softmax')` or a `Softmax` layer. */
+function isSoftmaxOnly(layer: Layer): boolean {
+  return layer.getClassName() === 'Softmax' || (layer.getClassName() === 'Activation' && activationName(layer) === 'softmax');
+}
+
+/**
+ * Evaluates a layer so that it yields pre-softmax scores: a softmax-only layer passes its input
+ * through, a layer with a fused softmax runs without it, a nested model does the same for its
+ * own output layer, and any other layer runs as usual.
+ *
+ * The fused case runs the layer's own `call` on a prototype-linked view of the layer whose
+ * `activation` is linear: the view reads the live weights, and the user's layer is never
+ * touched.
+ */
+export function applyForScores(layer: Layer, inputs: tf.Tensor[]): tf.Tensor[] {
+  if (isContainer(layer)) return runGraph(layer, inputs, layer.outputs[0]);
+  if (isSoftmaxOnly(layer)) return [inputs[0]];
+  if (activationName(layer) === 'softmax') {
+    const linearView = Object.create(layer) as Layer & { activation: unknown };
+    linearView.activation = LINEAR;
+    const out = linearView.call(inputs.length === 1 ? inputs[0] : inputs, { training: false });
+    return Array.isArray(out) ? out : [out];
+  }
+  return applyLayer(layer, inputs);
+}
+
+/**
+ * Runs a whole nested model on concrete inputs; the call that produces `scoresOf` (if any)
+ * yields pre-softmax scores.
+ */
+export function runGraph(container: Container, feeds: tf.Tensor[], scoresOf?: SymbolicTensor): tf.Tensor[] {
+  const values: Values = new Map(container.inputs.map((s, i) => [s, feeds[i]] as const));
+  runCalls(callsInOrder(container.outputs), values, scoresOf);
+  return container.outputs.map((s) => valueOf(values, s));
+}
+
+/** Runs calls in order; the one that produces `scoresOf` (if any) yields pre-softmax scores. */
+export function runCalls(calls: readonly LayerCallLike[], values: Values, scoresOf?: SymbolicTensor): void {
+  for (const call of calls) {
+    runCall(call, values, scoresOf !== undefined && call.outputs.includes(scoresOf) ? applyForScores : applyLayer);
+  }
+}
+
+type LayerCallLike = Parameters<typeof runCall>[0];

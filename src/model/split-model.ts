@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { ScoreHead } from '../core/gradients';
+import { GradCamError, formatShape } from '../errors';
+import { toInputBatch } from './input';
+import { resolveTargetLayer } from './layers';
+import { type SplitPlan, planSplit, runBody, scoreHead } from './split';
+
+/** One forward pass of the body: the target layer's activations and the head that continues from them. */
+export interface FeaturePass {
+  /** `[N,h,w,C]`: the target layer's output for each image. */
+  readonly activations: tf.Tensor4D;
+  /**
+   * Maps activations `[N,h,w,C]` (these or modified ones) to pre-softmax class scores `[N,K]`,
+   * reusing what the body computed for the layers that skip over the target. Pass it to
+   * {@link gradientsForClass}.
+   */
+  readonly head: ScoreHead;
+  /** Frees the activations and the tensors the head keeps. */
+  dispose(): void;
+}
+
+/** A model cut at a target layer: a body up to it and a differentiable head after it. */
+export interface ModelSplit {
+  /** The target layer's path (`conv5`, or `outer/inner` inside a nested model). */
+  readonly layerName: string;
+  /** The model's input shape, `[null,H,W,C]`. */
+  readonly inputShape: ReadonlyArray<number | null>;
+  /** The number of classes the model scores (K). */
+  readonly numClasses: number;
+  /** Runs the body once on `[N,H,W,C]` (or `[H,W,C]`) images. */
+  forward(input: tf.Tensor): FeaturePass;
+}
+
+/**
+ * Cuts `model` at a target layer so that Grad-CAM needs one forward pass of the body and a
+ * backward pass through the head only. Works for sequential and functional models, skip
+ * connections over the target, several branches after it and nested models. The model is only
+ * read, never changed; plan once per target layer and reuse it.
+ *
+ * The head yields the scores before the model's final softmax (a softmax activation of the
+ * output layer, or a separate `Softmax`/`Activation('softmax')` layer), so gradients are of the
+ * class logit, as in the Grad-CAM paper. All layers run in inference mode.
+ *
+ * @param model a LayersModel with one image input `[null,H,W,C]` and one output `[null,K]`.
+ * @param layerName the target layer; `outer/inner` inside a nested model. Omitted: the last
+ *   layer whose output is a feature map with a spatial size above 1×1.
+ * @throws GradCamError `UNSUPPORTED_MODEL`, `UNKNOWN_LAYER`, `NOT_A_FEATURE_MAP`,
+ *   `NO_FEATURE_MAP_LAYER` or `SHARED_LAYER`.
+ */
+export function splitModel(model: LayersModel, layerName?: string): ModelSplit {
+  const { inputShape, numClasses } = checkModel(model);
+  const target = resolveTargetLayer(model, layerName);
+  const plan = planSplit(model.inputs, model.outputs, target.layer, target.path);
+  if (plan === undefined) {
+    throw new GradCamError(
+      'UNKNOWN_LAYER',
+      `Layer "${target.path}" belongs to the model but is not on the path from its input to its output.`,
+    );
+  }
+  return {
+    layerName: target.path,
+    inputShape,
+    numClasses,
+    forward: (input) => forward(plan, input, inputShape),
+  };
+}
+
+function forward(plan: SplitPlan, input: tf.Tensor, inputShape: ReadonlyArray<number | null>): FeaturePass {
+  const batch = toInputBatch(input, inputShape);
+  let body;
+  try {
+    body = runBody(plan, [batch]);
+  } finally {
+    batch.dispose();
+  }
+  const { activations, kept } = body;
+  return {
+    activations,
+    head: scoreHead(plan, kept),
+    dispose: () => {
+      activations.dispose();
+      for (const t of kept.values()) t.dispose();
+    },
+  };
+}
+
+function checkModel(model: LayersModel): { inputShape: Array<number | null>; numClasses: number } {
+  const names = (xs: ReadonlyArray<{ name: string }>): string => xs.map((x) => x.name).join(', ');
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `Model "${model.name}" has ${model.inputs.length} inputs (${names(model.inputs)}) and ${model.outputs.length} ` +
+        `outputs (${names(model.outputs)}); tfjs-gradcam supports models with one image input [N,H,W,C] and one ` +
+        'output of class scores [N,K]. Wrap the part to explain in a tf.model with one input and one output.',
+    );
+  }
+  const inputShape = model.inputs[0].shape;
+  const outputShape = model.outputs[0].shape;
+  if (inputShape.length !== 4) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `Model "${model.name}" takes input ${formatShape(inputShape)}; tfjs-gradcam needs images [N,H,W,C] (channels last).`,
+    );
+  }
+  const numClasses = outputShape[1];
+  if (outputShape.length !== 2 || numClasses == null) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `Model "${model.name}" outputs ${formatShape(outputShape)}; tfjs-gradcam needs class scores [N,K]. ` +
+        'For other outputs, wrap the model so that it ends in one score per class.',
+    );
+  }
+  return { inputShape, numClasses };
+}

@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { ScoreHead } from '../core/gradients';
+import { GradCamError, formatShape } from '../errors';
+import { type Layer, type LayerCall, type Values, applyLayer, callsInOrder, isContainer, runCall, valueOf } from './graph';
+import { runCalls } from './score';
+
+/**
+ * A model cut at the target layer, at one level of nesting. The body (every call that does not
+ * depend on the target) runs once, outside any gradient tape; the head (the calls downstream
+ * of it) is what gets differentiated. Tensors that skip over the target (residual branches) are
+ * computed by the body and kept for the head.
+ */
+export interface SplitPlan {
+  readonly inputs: readonly SymbolicTensor[];
+  readonly outputs: readonly SymbolicTensor[];
+  /** Calls independent of the target, in execution order. */
+  readonly bodyCalls: readonly LayerCall[];
+  /** The target layer's call, or the call of the nested model that contains it. */
+  readonly splitCall: LayerCall;
+  /** Calls downstream of `splitCall`, in execution order. */
+  readonly headCalls: readonly LayerCall[];
+  /** Body tensors the head reads (skip connections, side branches). */
+  readonly keepForHead: ReadonlySet<SymbolicTensor>;
+  /** Set when `splitCall` is a nested model: the plan inside it. */
+  readonly inner?: SplitPlan;
+}
+
+/**
+ * Plans the cut of the graph `inputs → outputs` at `target`, looking into nested models.
+ * Returns undefined when the target is not in this graph.
+ */
+export function planSplit(
+  inputs: readonly SymbolicTensor[],
+  outputs: readonly SymbolicTensor[],
+  target: Layer,
+  targetPath: string,
+): SplitPlan | undefined {
+  const calls = callsInOrder(outputs);
+  const found: Array<{ call: LayerCall; inner?: SplitPlan }> = [];
+  for (const call of calls) {
+    if (call.layer === target) {
+      found.push({ call });
+    } else if (isContainer(call.layer)) {
+      const inner = planSplit(call.layer.inputs, call.layer.outputs, target, targetPath);
+      if (inner !== undefined) found.push({ call, inner });
+    }
+  }
+  if (found.length === 0) return undefined;
+  if (found.length > 1) {
+    throw new GradCamError(
+      'SHARED_LAYER',
+      `Layer "${targetPath}" is applied at ${found.length} places in the model, so its output is ambiguous. ` +
+        'Choose a layer that is applied once.',
+    );
+  }
+  const { call: splitCall, inner } = found[0];
+  if (inner === undefined) assertFeatureMap(splitCall, targetPath);
+
+  const fromTarget = new Set<SymbolicTensor>(splitCall.outputs);
+  const bodyCalls: LayerCall[] = [];
+  const headCalls: LayerCall[] = [];
+  for (const call of calls) {
+    if (call === splitCall) continue;
+    if (call.inputs.some((s) => fromTarget.has(s))) {
+      headCalls.push(call);
+      call.outputs.forEach((s) => fromTarget.add(s));
+    } else {
+      bodyCalls.push(call);
+    }
+  }
+  const keepForHead = new Set<SymbolicTensor>();
+  for (const call of headCalls) for (const s of call.inputs) if (!fromTarget.has(s)) keepForHead.add(s);
+  for (const s of outputs) if (!fromTarget.has(s)) keepForHead.add(s);
+  return { inputs, outputs, bodyCalls, splitCall, headCalls, keepForHead, inner };
+}
+
+function assertFeatureMap(call: LayerCall, targetPath: string): void {
+  const shape = call.outputs.length === 1 ? call.outputs[0].shape : undefined;
+  if (shape === undefined || shape.length !== 4) {
+    const got = shape === undefined ? `${call.outputs.length} outputs` : `output shape ${formatShape(shape)}`;
+    throw new GradCamError(
+      'NOT_A_FEATURE_MAP',
+      `Layer "${targetPath}" has ${got}; Grad-CAM needs a layer whose output is one 4-D feature map ` +
+        '[N,h,w,C], such as a convolution or its activation. Omit layerName to pick the last one.',
+    );
+  }
+}
+
+/** What the body pass leaves for the head: the target's activations and the kept tensors. */
+export interface BodyResult {
+  readonly activations: tf.Tensor4D;
+  readonly kept: Values;
+}
+
+/**
+ * Runs the body once: every call independent of the target, then the target itself. Tensors are
+ * freed as soon as no later body call needs them; only the activations and `keepForHead`
+ * survive.
+ */
+export function runBody(plan: SplitPlan, feeds: readonly tf.Tensor[]): BodyResult {
+  const keptKeys: SymbolicTensor[] = [];
+  const [activations, ...keptValues] = tf.tidy(() => {
+    const kept: Values = new Map();
+    const activations = runBodyLevel(plan, feeds, kept);
+    for (const key of kept.keys()) keptKeys.push(key);
+    return [activations, ...kept.values()];
+  });
+  return { activations: activations as tf.Tensor4D, kept: new Map(keptKeys.map((k, i) => [k, keptValues[i]] as const)) };
+}
+
+function runBodyLevel(plan: SplitPlan, feeds: readonly tf.Tensor[], kept: Values): tf.Tensor {
+  const values: Values = new Map(plan.inputs.map((s, i) => [s, feeds[i]] as const));
+  const fed = new Set(plan.inputs);
+  // Last body step that reads each tensor; the split call counts as one more step.
+  const lastUse = new Map<SymbolicTensor, number>();
+  const steps = [...plan.bodyCalls, plan.splitCall];
+  steps.forEach((call, i) => call.inputs.forEach((s) => lastUse.set(s, i)));
+  const release = (i: number): void => {
+    for (const s of steps[i].inputs) {
+      if (lastUse.get(s) === i && !fed.has(s) && !plan.keepForHead.has(s)) values.get(s)?.dispose();
+    }
+  };
+
+  plan.bodyCalls.forEach((call, i) => {
+    runCall(call, values, applyLayer);
+    release(i);
+  });
+  const splitInputs = plan.splitCall.inputs.map((s) => valueOf(values, s));
+  const activations =
+    plan.inner === undefined ? applyLayer(plan.splitCall.layer, splitInputs)[0] : runBodyLevel(plan.inner, splitInputs, kept);
+  release(plan.bodyCalls.length);
+  // Fed tensors belong to the caller; the head gets its own handle.
+  for (const s of plan.keepForHead) kept.set(s, fed.has(s) ? tf.clone(valueOf(values, s)) : valueOf(values, s));
+  return activations;
+}
+
+/**
+ * Runs the head: from (possibly substituted) activations to the graph's outputs, reusing the
+ * kept body tensors. The call that produces `scoresOf` yields pre-softmax scores.
+ */
+export function runHead(plan: SplitPlan, kept: Values, activations: tf.Tensor, scoresOf?: SymbolicTensor): tf.Tensor[] {
+  const values: Values = new Map(kept);
+  const { splitCall, inner } = plan;
+  if (inner === undefined) {
+    values.set(splitCall.outputs[0], activations);
+  } else {
+    const at = scoresOf === undefined ? -1 : splitCall.outputs.indexOf(scoresOf);
+    const innerOut = runHead(inner, kept, activations, at >= 0 ? inner.outputs[at] : undefined);
+    splitCall.outputs.forEach((s, i) => values.set(s, innerOut[i]));
+  }
+  runCalls(plan.headCalls, values, scoresOf);
+  return plan.outputs.map((s) => valueOf(values, s));
+}
+
+/** A head over the kept body tensors, as {@link gradientsForClass} takes it. */
+export function scoreHead(plan: SplitPlan, kept: Values): ScoreHead {
+  return (activations) => runHead(plan, kept, activations, plan.outputs[0])[0] as tf.Tensor2D;
+}
