@@ -87,7 +87,7 @@ export class GradCam {
       const [n, height, width] = batch.shape;
       const classIndex =
         options.classIndex === undefined ? undefined : classIndexPerImage(options.classIndex, n, this.split.numClasses);
-      const inputFinite = tf.all(tf.isFinite(batch));
+      const inputFinite = tf.tidy(() => tf.all(tf.isFinite(batch)));
       owned.push(inputFinite);
 
       const pass = this.split.forward(batch);
