@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The built package as a user gets it (`npm test` builds it first): both module formats load
+ * by the package name through the `exports` map, and tfjs stays a peer dependency.
+ */
+const root = path.resolve(__dirname, '../..');
+
+// Runs a tiny Grad-CAM with the cpu backend through the package's public entry.
+const program = (load: string): string => `
+${load}
+tf.env().set('PROD', true);
+const model = tfl.sequential({ layers: [
+  tfl.layers.conv2d({ inputShape: [6, 6, 3], filters: 2, kernelSize: 3, padding: 'same', activation: 'relu',
+    kernelInitializer: tfl.initializers.ones() }),
+  tfl.layers.globalAveragePooling2d({}),
+  tfl.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tfl.initializers.ones() }),
+] });
+const image = tf.ones([6, 6, 3]);
+const before = tf.memory().numTensors;
+const r = new gradcam.GradCam(model).explain(image);
+const out = { layer: r.layerName, shape: r.heatmap.shape, version: gradcam.version, errorName: new gradcam.GradCamError('BAD_INPUT', 'x').name };
+r.dispose();
+out.leaked = tf.memory().numTensors - before;
+console.log(JSON.stringify(out));
+`;
+
+function runNode(args: string[], source: string): unknown {
+  const stdout = execFileSync(process.execPath, [...args, source], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(stdout.trim().split('\n').pop() as string);
+}
+
+const expected = { shape: [1, 6, 6], version: '0.1.0', errorName: 'GradCamError', leaked: 0 };
+
+describe('the built package', () => {
+  it('imports as ESM by its name', () => {
+    const load = `import * as tf from '@tensorflow/tfjs-core'; import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers'; import * as gradcam from 'tfjs-gradcam';`;
+    expect(runNode(['--input-type=module', '-e'], program(load))).toMatchObject({ ...expected, layer: expect.stringMatching(/^conv2d/) });
+  });
+
+  it('requires as CommonJS by its name', () => {
+    const load = `const tf = require('@tensorflow/tfjs-core'); require('@tensorflow/tfjs-backend-cpu');
+const tfl = require('@tensorflow/tfjs-layers'); const gradcam = require('tfjs-gradcam');`;
+    expect(runNode(['--input-type=commonjs', '-e'], program(load))).toMatchObject({ ...expected, layer: expect.stringMatching(/^conv2d/) });
+  });
+
+  it('does not bundle tfjs: it imports the peer dependencies instead', () => {
+    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+      const code = fs.readFileSync(path.join(root, file), 'utf8');
+      expect(code).toMatch(/["']@tensorflow\/tfjs-core["']/);
+      expect(code).not.toMatch(/registerKernel\(\{\s*kernelName:\s*["']Conv2D["']/);
+      expect(code.length).toBeLessThan(100_000);
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.peerDependencies)).toEqual(['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers']);
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(pkg.sideEffects).toBe(false);
+  });
+
+  it('ships type declarations for both formats', () => {
+    for (const file of ['dist/index.d.ts', 'dist/index.d.cts']) {
+      const types = fs.readFileSync(path.join(root, file), 'utf8');
+      expect(types).toMatch(/declare class GradCam/);
+      expect(types).not.toMatch(/:\s*any\b/);
+    }
+  });
+});
