@@ -1,25 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GradCam, GradCamError, type GradCamErrorCode } from '../src';
+import { GradCam } from '../src';
+import { expectGradCamError } from './helpers/expect';
 import { conv, dense, randomImages } from './helpers/models';
-
-/** Runs `fn`, expects a GradCamError with `code` whose message matches `pattern`, and no leak. */
-function expectError(fn: () => unknown, code: GradCamErrorCode, pattern?: RegExp): GradCamError {
-  const before = tf.memory().numTensors;
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(GradCamError);
-  const err = caught as GradCamError;
-  expect(err.code).toBe(code);
-  expect(err.name).toBe('GradCamError');
-  if (pattern) expect(err.message).toMatch(pattern);
-  expect(tf.memory().numTensors).toBe(before);
-  return err;
-}
 
 function smallCnn(): tfl.LayersModel {
   return tfl.sequential({
@@ -40,19 +23,19 @@ describe('GradCam errors', () => {
   afterAll(() => model.dispose());
 
   it('an unknown layer name lists the candidate layers with their shapes', () => {
-    const err = expectError(() => new GradCam(model, { layerName: 'conv9' }), 'UNKNOWN_LAYER', /No layer named "conv9"/);
+    const err = expectGradCamError(() => new GradCam(model, { layerName: 'conv9' }), 'UNKNOWN_LAYER', /No layer named "conv9"/);
     expect(err.message).toContain('conv1 [?,8,8,4]');
     expect(err.message).toContain('conv2 [?,8,8,4]');
   });
 
   it('a layer whose output is not a 4-D feature map', () => {
-    expectError(() => new GradCam(model, { layerName: 'flatten' }), 'NOT_A_FEATURE_MAP', /\[\?,256\]/);
-    expectError(() => new GradCam(model, { layerName: 'predictions' }), 'NOT_A_FEATURE_MAP');
+    expectGradCamError(() => new GradCam(model, { layerName: 'flatten' }), 'NOT_A_FEATURE_MAP', /\[\?,256\]/);
+    expectGradCamError(() => new GradCam(model, { layerName: 'predictions' }), 'NOT_A_FEATURE_MAP');
   });
 
   it('a model with no spatial feature map at all', () => {
     const mlp = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3 })] });
-    expectError(() => new GradCam(mlp), 'UNSUPPORTED_MODEL', /\[N,H,W,C\]/);
+    expectGradCamError(() => new GradCam(mlp), 'UNSUPPORTED_MODEL', /\[N,H,W,C\]/);
     const pooled = tfl.sequential({
       layers: [
         tfl.layers.inputLayer({ inputShape: [1, 1, 3] }),
@@ -61,7 +44,7 @@ describe('GradCam errors', () => {
         tfl.layers.dense({ units: 2 }),
       ],
     });
-    expectError(() => new GradCam(pooled), 'NO_FEATURE_MAP_LAYER', /spatial size above 1×1/);
+    expectGradCamError(() => new GradCam(pooled), 'NO_FEATURE_MAP_LAYER', /spatial size above 1×1/);
   });
 
   it('models with several inputs or outputs say what is supported', () => {
@@ -70,13 +53,13 @@ describe('GradCam errors', () => {
     const c = conv('c', 2).apply(tfl.layers.add().apply([a, b])) as tfl.SymbolicTensor;
     const out = dense('out', 2).apply(tfl.layers.flatten().apply(c)) as tfl.SymbolicTensor;
     const twoInputs = tfl.model({ inputs: [a, b], outputs: out });
-    expectError(() => new GradCam(twoInputs), 'UNSUPPORTED_MODEL', /2 inputs \(a, b\).*one image input/s);
+    expectGradCamError(() => new GradCam(twoInputs), 'UNSUPPORTED_MODEL', /2 inputs \(a, b\).*one image input/s);
     const features = tfl.layers.flatten().apply(conv('c2', 2).apply(a)) as tfl.SymbolicTensor;
     const twoOutputs = tfl.model({
       inputs: a,
       outputs: [dense('o1', 2).apply(features), dense('o2', 3).apply(features)] as tfl.SymbolicTensor[],
     });
-    expectError(() => new GradCam(twoOutputs), 'UNSUPPORTED_MODEL', /2 outputs/);
+    expectGradCamError(() => new GradCam(twoOutputs), 'UNSUPPORTED_MODEL', /2 outputs/);
   });
 
   it('a shared layer (applied twice) is ambiguous as a target', () => {
@@ -84,17 +67,17 @@ describe('GradCam errors', () => {
     const shared = conv('shared', 3);
     const twice = shared.apply(shared.apply(input)) as tfl.SymbolicTensor;
     const m = tfl.model({ inputs: input, outputs: dense('p', 2).apply(tfl.layers.flatten().apply(twice)) as tfl.SymbolicTensor });
-    expectError(() => new GradCam(m, { layerName: 'shared' }), 'SHARED_LAYER', /applied at 2 places/);
+    expectGradCamError(() => new GradCam(m, { layerName: 'shared' }), 'SHARED_LAYER', /applied at 2 places/);
   });
 
   it('input of the wrong rank, size or channel count shows both shapes', () => {
     const wrongRank = tf.zeros([8, 8]);
-    expectError(() => gc.explain(wrongRank), 'BAD_INPUT', /\[8,8\].*\[\?,8,8,3\]/);
+    expectGradCamError(() => gc.explain(wrongRank), 'BAD_INPUT', /\[8,8\].*\[\?,8,8,3\]/);
     const wrongSize = tf.zeros([1, 16, 16, 3]);
-    expectError(() => gc.explain(wrongSize), 'BAD_INPUT', /\[1,16,16,3\].*\[\?,8,8,3\]/);
+    expectGradCamError(() => gc.explain(wrongSize), 'BAD_INPUT', /\[1,16,16,3\].*\[\?,8,8,3\]/);
     const wrongChannels = tf.zeros([8, 8, 1]);
-    expectError(() => gc.explain(wrongChannels), 'BAD_INPUT', /\[8,8,1\].*\[\?,8,8,3\]/);
-    expectError(() => gc.explain([1, 2, 3] as unknown as tf.Tensor), 'BAD_INPUT', /tf\.Tensor/);
+    expectGradCamError(() => gc.explain(wrongChannels), 'BAD_INPUT', /\[8,8,1\].*\[\?,8,8,3\]/);
+    expectGradCamError(() => gc.explain([1, 2, 3] as unknown as tf.Tensor), 'BAD_INPUT', /tf\.Tensor/);
     tf.dispose([wrongRank, wrongSize, wrongChannels]);
   });
 
@@ -102,7 +85,7 @@ describe('GradCam errors', () => {
     const x = randomImages(2);
     for (const bad of [NaN, Infinity, -Infinity]) {
       const poisoned = tf.tidy(() => tf.concat([tf.slice(x, [0], [1]), tf.fill([1, 8, 8, 3], bad)]));
-      expectError(() => gc.explain(poisoned), 'NON_FINITE_INPUT', /NaN or Infinity/);
+      expectGradCamError(() => gc.explain(poisoned), 'NON_FINITE_INPUT', /NaN or Infinity/);
       poisoned.dispose();
     }
     x.dispose();
@@ -110,11 +93,11 @@ describe('GradCam errors', () => {
 
   it('class index out of range, not an integer, negative, or a list of the wrong length', () => {
     const x = randomImages(2);
-    expectError(() => gc.explain(x, { classIndex: 5 }), 'BAD_CLASS_INDEX', /is 5, but the model scores 5 classes \(0 to 4\)/);
-    expectError(() => gc.explain(x, { classIndex: 1.5 }), 'BAD_CLASS_INDEX', /integer, got 1.5/);
-    expectError(() => gc.explain(x, { classIndex: -1 }), 'BAD_CLASS_INDEX');
-    expectError(() => gc.explain(x, { classIndex: [1, 7] }), 'BAD_CLASS_INDEX', /entry 1/);
-    expectError(() => gc.explain(x, { classIndex: [1, 2, 3] }), 'BAD_CLASS_INDEX', /3 entries but the batch has 2/);
+    expectGradCamError(() => gc.explain(x, { classIndex: 5 }), 'BAD_CLASS_INDEX', /is 5, but the model scores 5 classes \(0 to 4\)/);
+    expectGradCamError(() => gc.explain(x, { classIndex: 1.5 }), 'BAD_CLASS_INDEX', /integer, got 1.5/);
+    expectGradCamError(() => gc.explain(x, { classIndex: -1 }), 'BAD_CLASS_INDEX');
+    expectGradCamError(() => gc.explain(x, { classIndex: [1, 7] }), 'BAD_CLASS_INDEX', /entry 1/);
+    expectGradCamError(() => gc.explain(x, { classIndex: [1, 2, 3] }), 'BAD_CLASS_INDEX', /3 entries but the batch has 2/);
     x.dispose();
   });
 
@@ -126,13 +109,13 @@ describe('GradCam errors', () => {
     layer.setWeights([nanKernel, bias]);
     nanKernel.dispose();
     const x = randomImages(1);
-    expectError(() => new GradCam(broken, { layerName: 'conv1' }).explain(x), 'NON_FINITE_RESULT', /non-finite/);
+    expectGradCamError(() => new GradCam(broken, { layerName: 'conv1' }).explain(x), 'NON_FINITE_RESULT', /non-finite/);
     x.dispose();
     broken.dispose();
   });
 
   it('errors are instances of Error with a stack', () => {
-    const err = expectError(() => new GradCam(model, { layerName: 'nope' }), 'UNKNOWN_LAYER');
+    const err = expectGradCamError(() => new GradCam(model, { layerName: 'nope' }), 'UNKNOWN_LAYER');
     expect(err).toBeInstanceOf(Error);
     expect(err.stack).toBeDefined();
   });

@@ -41,10 +41,12 @@ export function gradientsForClass(
 ): ClassGradients {
   assertRank(activations, 4, 'activations', '[N,h,w,C]');
   const batch = activations.shape[0];
-  const requested = classIndex === undefined ? undefined : classIndexPerImage(classIndex, batch);
+  // Checked here too, so that a bad index fails before the head runs.
+  if (classIndex !== undefined) classIndexPerImage(classIndex, batch);
   let chosen: tf.Tensor1D | undefined;
+  let failure: unknown;
 
-  const selectedScores = (a: tf.Tensor4D): tf.Tensor1D => {
+  const selectScores = (a: tf.Tensor4D): tf.Tensor1D => {
     const scores = head(a);
     if (scores.rank !== 2 || scores.shape[0] !== batch) {
       throw new GradCamError(
@@ -54,19 +56,33 @@ export function gradientsForClass(
     }
     const numClasses = scores.shape[1];
     const cls =
-      requested === undefined
+      classIndex === undefined
         ? (tf.cast(tf.argMax(scores, 1), 'int32') as tf.Tensor1D)
-        : tf.tensor1d(classIndexPerImage(requested, batch, numClasses), 'int32');
+        : tf.tensor1d(classIndexPerImage(classIndex, batch, numClasses), 'int32');
     chosen = tf.keep(cls);
-    // oneHot's own dtype argument is ignored by the wasm kernel (it writes int32 data), so cast.
-    const mask = tf.cast(tf.oneHot(cls, numClasses), 'float32');
+    // oneHot needs depth ≥ 2, and the wasm kernel ignores its dtype argument: hence the cast.
+    const mask = numClasses === 1 ? tf.onesLike(scores) : tf.cast(tf.oneHot(cls, numClasses), 'float32');
     return tf.sum(tf.mul(scores, mask), 1) as tf.Tensor1D;
+  };
+  const selectScoresSafely = (a: tf.Tensor4D): tf.Tensor1D => {
+    try {
+      return selectScores(a);
+    } catch (err) {
+      // Throwing inside the tape would strand the tensors it saved for the backward pass;
+      // finish a trivial backward pass instead (it frees them), then rethrow.
+      failure = err;
+      return tf.mul(tf.sum(a, [1, 2, 3]), 0) as tf.Tensor1D;
+    }
   };
 
   ensureCorrectMaxPoolGrad();
   const seed = tf.ones([batch]) as tf.Tensor1D;
   try {
-    const { value, grad } = tf.valueAndGrad(selectedScores)(activations, seed);
+    const { value, grad } = tf.valueAndGrad(selectScoresSafely)(activations, seed);
+    if (failure !== undefined) {
+      tf.dispose([value, grad]);
+      throw failure;
+    }
     return { gradients: grad, scores: value, classIndex: chosen as tf.Tensor1D };
   } catch (err) {
     chosen?.dispose();

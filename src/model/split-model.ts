@@ -87,6 +87,12 @@ function forward(plan: SplitPlan, input: tf.Tensor, inputShape: ReadonlyArray<nu
 
 function checkModel(model: LayersModel): { inputShape: Array<number | null>; numClasses: number } {
   const names = (xs: ReadonlyArray<{ name: string }>): string => xs.map((x) => x.name).join(', ');
+  if (model.inputs.length === 0) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `Model "${model.name}" has no input yet: give its first layer an inputShape (or call model.build) first.`,
+    );
+  }
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new GradCamError(
       'UNSUPPORTED_MODEL',

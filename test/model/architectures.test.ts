@@ -58,7 +58,8 @@ describe('architectures', () => {
     const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' });
     const head = dense('predictions', 3);
     const s = stem.apply(input) as tfl.SymbolicTensor;
-    const y = relu.apply(add.apply([after.apply(target.apply(s) as tfl.SymbolicTensor), s]) as tfl.SymbolicTensor);
+    const branch = after.apply(target.apply(s)) as tfl.SymbolicTensor;
+    const y = relu.apply(add.apply([branch, s])) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: head.apply(gap.apply(y)) as tfl.SymbolicTensor });
 
     const gc = new GradCam(model, { layerName: 'target' });
