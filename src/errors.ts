@@ -17,7 +17,6 @@
  * - `SHAPE_MISMATCH`: two tensors that must agree in shape do not.
  * - `BAD_OPTION`: an option is out of range (e.g. `alpha` outside [0, 1]).
  * - `UNKNOWN_COLORMAP`: the colormap name is not one the library has.
- * - `DISPOSED`: the object was used after `dispose()`.
  */
 export type GradCamErrorCode =
   | 'UNKNOWN_LAYER'
@@ -31,8 +30,7 @@ export type GradCamErrorCode =
   | 'BAD_CLASS_INDEX'
   | 'SHAPE_MISMATCH'
   | 'BAD_OPTION'
-  | 'UNKNOWN_COLORMAP'
-  | 'DISPOSED';
+  | 'UNKNOWN_COLORMAP';
 
 /**
  * The one error type the library throws for bad input. `code` says what kind of problem it

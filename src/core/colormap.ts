@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { GradCamError } from '../errors';
 import { COLORMAP_HEX } from './colormap-data';
 
 /** The colour maps this library ships, as 256-entry lookup tables (see `colormap-data.ts`). */
@@ -39,7 +40,7 @@ export function colormapTable(name: ColormapName): Float32Array {
   const cached = decoded.get(name);
   if (cached !== undefined) return cached;
   if (!isColormapName(name)) {
-    throw new Error(`Unknown colormap "${String(name)}"; expected one of ${COLORMAPS.join(', ')}.`);
+    throw new GradCamError('UNKNOWN_COLORMAP', `Unknown colormap "${String(name)}"; choose one of: ${COLORMAPS.join(', ')}.`);
   }
   const hex = HEX_TABLES[name];
   const table = new Float32Array(TABLE_SIZE * 3);

@@ -83,11 +83,11 @@ export function gradientsForClass(
       tf.dispose([value, grad]);
       throw failure;
     }
-    return { gradients: grad, scores: value, classIndex: chosen as tf.Tensor1D };
-  } catch (err) {
-    chosen?.dispose();
-    throw err;
+    // `chosen` had to be kept to leave the tape; hand out a plain handle that the caller's
+    // tf.tidy tracks like the other results.
+    return { gradients: grad, scores: value, classIndex: tf.clone(chosen as tf.Tensor1D) };
   } finally {
+    chosen?.dispose();
     seed.dispose();
   }
 }

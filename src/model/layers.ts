@@ -93,7 +93,7 @@ function describeCandidates(model: LayersModel): string {
   const shown = 40;
   const candidates = featureMapLayers(model);
   if (candidates.length === 0) {
-    return `It has no layer with a 4-D feature-map output; its layers are: ${listLayers(model)
+    return `It has no layer with a spatial feature-map output (4-D, larger than 1×1); its layers are: ${listLayers(model)
       .map((e) => e.path)
       .join(', ')}.`;
   }

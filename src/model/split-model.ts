@@ -75,9 +75,21 @@ function forward(plan: SplitPlan, input: tf.Tensor, inputShape: ReadonlyArray<nu
     batch.dispose();
   }
   const { activations, kept } = body;
+  const head = scoreHead(plan, kept);
+  const images = activations.shape[0];
   return {
     activations,
-    head: scoreHead(plan, kept),
+    head: (a) => {
+      // Tensors kept from the body (skip connections) hold exactly `images` images.
+      if (kept.size > 0 && a.shape[0] !== images) {
+        throw new GradCamError(
+          'SHAPE_MISMATCH',
+          `this head continues a forward pass of ${images} images (layers after the target reuse tensors ` +
+            `from before it), so it takes activations for ${images} images, got ${formatShape(a.shape)}.`,
+        );
+      }
+      return head(a);
+    },
     dispose: () => {
       activations.dispose();
       for (const t of kept.values()) t.dispose();

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { COLORMAPS, type ColormapName, applyColormap, colormapTable, isColormapName } from '../../src/core/colormap';
+import { expectGradCamError } from '../helpers/expect';
 
 /** Entry i of a table as 8-bit RGB. */
 function entry(name: ColormapName, i: number): number[] {
@@ -79,7 +80,7 @@ describe('colormapTable', () => {
   });
 
   it('throws for an unknown name', () => {
-    expect(() => colormapTable('nope' as ColormapName)).toThrow(/Unknown colormap/);
+    expectGradCamError(() => colormapTable('nope' as ColormapName), 'UNKNOWN_COLORMAP', /Unknown colormap "nope"; choose one of: jet, turbo/);
   });
 });
 
@@ -155,7 +156,7 @@ describe('applyColormap', () => {
   it('throws for an unknown name', () => {
     const heatmap = tf.zeros([2, 2]);
     const before = tf.memory().numTensors;
-    expect(() => applyColormap(heatmap, 'nope' as ColormapName)).toThrow(/Unknown colormap/);
+    expectGradCamError(() => applyColormap(heatmap, 'nope' as ColormapName), 'UNKNOWN_COLORMAP');
     expect(tf.memory().numTensors).toBe(before);
     heatmap.dispose();
   });

@@ -114,6 +114,18 @@ describe('gradientsForClass with a linear head', () => {
     a.dispose();
   });
 
+  it('returns tensors that an enclosing tf.tidy frees, classIndex included', () => {
+    const a = activations(IMAGE0, IMAGE1);
+    const before = tf.memory().numTensors;
+    for (const classIndex of [undefined, 1]) {
+      tf.tidy(() => {
+        gradientsForClass(linearHead, a, classIndex);
+      });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    a.dispose();
+  });
+
   it('works for a single image', () => {
     const a = activations(IMAGE1);
     const r = run(linearHead, a, 0);

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GradCam, type ScoreHead, camToHeatmap, gradientsForClass, poolWeights, weightedActivationMap } from '../../src';
+import {
+  GradCam,
+  type ScoreHead,
+  camToHeatmap,
+  gradientsForClass,
+  poolWeights,
+  splitModel,
+  weightedActivationMap,
+} from '../../src';
+import { expectGradCamError } from '../helpers/expect';
 import { conv, dense, denseLogits, randomImages, snapshot } from '../helpers/models';
 
 /**
@@ -229,6 +238,26 @@ describe('architectures', () => {
     // No graph node was added to any layer, so `layer.output` still works.
     expect(() => target.output).not.toThrow();
     tf.dispose([predictionsBefore, predictionsAfter]);
+    model.dispose();
+  });
+});
+
+describe('FeaturePass.head', () => {
+  it('refuses activations for another number of images when layers after the target reuse body tensors', () => {
+    const input = tfl.input({ shape: [8, 8, 3] });
+    const stem = conv('stem', 4);
+    const s = stem.apply(input) as tfl.SymbolicTensor;
+    const joined = tfl.layers.add().apply([conv('target', 4).apply(s), s] as tfl.SymbolicTensor[]);
+    const model = tfl.model({
+      inputs: input,
+      outputs: dense('p', 2).apply(tfl.layers.globalAveragePooling2d({}).apply(joined)) as tfl.SymbolicTensor,
+    });
+    const x = randomImages(2);
+    const pass = splitModel(model, 'target').forward(x);
+    const one = tf.slice(pass.activations, [0], [1]) as tf.Tensor4D;
+    expectGradCamError(() => pass.head(one), 'SHAPE_MISMATCH', /continues a forward pass of 2 images/);
+    tf.dispose([one, x]);
+    pass.dispose();
     model.dispose();
   });
 });
