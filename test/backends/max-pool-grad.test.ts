@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { gradientsForClass } from '../../src';
+import { expectClose } from '../helpers/expect';
 
 /*
  * The wasm backend's own MaxPoolGrad (tfjs-backend-wasm 4.x) passes no gradient through a window
@@ -9,14 +10,6 @@ import { gradientsForClass } from '../../src';
  * maximum in row-major order, as the cpu backend and PyTorch do. Expected gradients below are
  * worked out by hand from that rule.
  */
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  const bad = Array.from(expected)
-    .map((e, i) => ({ i, actual: actual[i], expected: e }))
-    .filter(({ actual: a, expected: e }) => !(Math.abs(a - e) <= tol));
-  expect(bad).toEqual([]);
-}
 
 /**
  * ∂/∂x Σ maxPool(x)·weights on the active backend, as a flat array; checks that nothing leaked.

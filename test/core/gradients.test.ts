@@ -1,14 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradCamError, type ScoreHead, gradientsForClass } from '../../src';
-import { expectGradCamError } from '../helpers/expect';
+import { expectClose as expectCloseTo, expectGradCamError } from '../helpers/expect';
 
-function expectClose(actual: ArrayLike<number>, expected: number[], tol = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  const bad = expected
-    .map((e, i) => ({ i, actual: actual[i], expected: e }))
-    .filter(({ actual: a, expected: e }) => !(Math.abs(a - e) <= tol));
-  expect(bad).toEqual([]);
-}
+/** Tolerance for these float32 sums. */
+const expectClose = (actual: ArrayLike<number>, expected: ArrayLike<number>): void => expectCloseTo(actual, expected, 1e-5);
 
 /*
  * A linear head on activations [N,2,2,2] (8 features p = ((h·2)+w)·2 + c) with K = 3 classes:

@@ -1,13 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradCamError, bilinearResize, camToHeatmap, normalize } from '../../src';
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  const bad = Array.from(expected)
-    .map((e, i) => ({ i, actual: actual[i], expected: e }))
-    .filter(({ actual: a, expected: e }) => !(Math.abs(a - e) <= tol));
-  expect(bad).toEqual([]);
-}
+import { expectClose } from '../helpers/expect';
 
 /** camToHeatmap(cam, size) as a flat array, with the result disposed and a leak check. */
 function heatmapOf(cam: tf.Tensor3D, size: [number, number]): { shape: number[]; values: Float32Array } {

@@ -1,13 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradCamError, normalize } from '../../src';
-
-function expectClose(actual: ArrayLike<number>, expected: number[], tol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  const bad = expected
-    .map((e, i) => ({ i, actual: actual[i], expected: e }))
-    .filter(({ actual: a, expected: e }) => !(Math.abs(a - e) <= tol));
-  expect(bad).toEqual([]);
-}
+import { expectClose } from '../helpers/expect';
 
 /** normalize(maps) as a flat array, with the result disposed and a leak check. */
 function normalized(maps: number[][][]): { shape: number[]; values: Float32Array } {

@@ -1,16 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { poolWeights } from '../../src';
-import { expectGradCamError } from '../helpers/expect';
+import { expectClose, expectGradCamError } from '../helpers/expect';
 
 /** Fails with the offending entries when any |actual − expected| > tol. */
-function expectClose(actual: ArrayLike<number>, expected: number[], tol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  const bad = expected
-    .map((e, i) => ({ i, actual: actual[i], expected: e }))
-    .filter(({ actual: a, expected: e }) => !(Math.abs(a - e) <= tol));
-  expect(bad).toEqual([]);
-}
-
 describe('poolWeights', () => {
   it('averages a [2,2,2,3] gradient over h and w into [2,3]', () => {
     // g[n][h][w][c]

@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { weightedActivationMap } from '../../src';
-import { expectGradCamError } from '../helpers/expect';
-
-function expectClose(actual: ArrayLike<number>, expected: number[], tol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  const bad = expected
-    .map((e, i) => ({ i, actual: actual[i], expected: e }))
-    .filter(({ actual: a, expected: e }) => !(Math.abs(a - e) <= tol));
-  expect(bad).toEqual([]);
-}
+import { expectClose, expectGradCamError } from '../helpers/expect';
 
 /** Calls weightedActivationMap, reads the result, disposes it and checks nothing leaked. */
 function mapOf(a: tf.Tensor4D, w: tf.Tensor2D): { shape: number[]; values: Float32Array } {

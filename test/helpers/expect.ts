@@ -21,3 +21,12 @@ export function expectGradCamError(fn: () => unknown, code: GradCamErrorCode, pa
   expect(tf.memory().numTensors).toBe(before);
   return err;
 }
+
+/** Element-wise |actual − expected| ≤ tol; on failure, lists the elements that differ. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  const bad = Array.from(expected)
+    .map((e, i) => ({ i, actual: actual[i], expected: e }))
+    .filter(({ actual: a, expected: e }) => !(Math.abs(a - e) <= tol));
+  expect(bad).toEqual([]);
+}
