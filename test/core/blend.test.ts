@@ -3,7 +3,8 @@ import { type BlendOptions, COLORMAPS, type ColormapName, blend } from '../../sr
 import { expectClose as expectCloseTo, expectGradCamError } from '../helpers/expect';
 
 /** Tolerance for these float32 sums. */
-const expectClose = (actual: ArrayLike<number>, expected: ArrayLike<number>): void => expectCloseTo(actual, expected, 1e-5);
+const expectClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void =>
+  expectCloseTo(actual, expected, tol);
 
 /** blend(...) read back, with the result disposed and a leak check. */
 function blended(

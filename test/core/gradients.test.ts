@@ -3,7 +3,8 @@ import { GradCamError, type ScoreHead, gradientsForClass } from '../../src';
 import { expectClose as expectCloseTo, expectGradCamError } from '../helpers/expect';
 
 /** Tolerance for these float32 sums. */
-const expectClose = (actual: ArrayLike<number>, expected: ArrayLike<number>): void => expectCloseTo(actual, expected, 1e-5);
+const expectClose = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void =>
+  expectCloseTo(actual, expected, tol);
 
 /*
  * A linear head on activations [N,2,2,2] (8 features p = ((h·2)+w)·2 + c) with K = 3 classes:
