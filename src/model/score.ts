@@ -1,6 +1,16 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { type Container, type Layer, type Values, applyLayer, callsInOrder, isContainer, runCall, valueOf } from './graph';
+import {
+  type Container,
+  type Layer,
+  type LayerCall,
+  type Values,
+  applyLayer,
+  callsInOrder,
+  isContainer,
+  runCall,
+  valueOf,
+} from './graph';
 
 /**
  * Grad-CAM differentiates the class score *before* the softmax: through a softmax every class
@@ -51,10 +61,8 @@ export function runGraph(container: Container, feeds: tf.Tensor[], scoresOf?: Sy
 }
 
 /** Runs calls in order; the one that produces `scoresOf` (if any) yields pre-softmax scores. */
-export function runCalls(calls: readonly LayerCallLike[], values: Values, scoresOf?: SymbolicTensor): void {
+export function runCalls(calls: readonly LayerCall[], values: Values, scoresOf?: SymbolicTensor): void {
   for (const call of calls) {
     runCall(call, values, scoresOf !== undefined && call.outputs.includes(scoresOf) ? applyForScores : applyLayer);
   }
 }
-
-type LayerCallLike = Parameters<typeof runCall>[0];
