@@ -1,53 +1,98 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { type ClassIndex, classIndexPerImage } from './core/class-index';
-import { gradientsForClass } from './core/gradients';
-import { camToHeatmap } from './core/heatmap';
-import { weightedActivationMap } from './core/weighted-map';
+import type { ClassIndex } from './core/class-index';
+import { normalize as normalizeMaps } from './core/normalize';
+import { bilinearResize } from './core/resize';
 import { GradCamError } from './errors';
-import { gradCamMethod } from './methods/gradcam';
+import { type MapSettings, type TargetFunction, type Targets, layerMaps } from './explain';
+import { CAM_METHODS, type CamMethodName } from './methods/method';
 import { toInputBatch } from './model/input';
 import { type ModelSplit, splitModel } from './model/split-model';
+import { AUGMENTATIONS, type Augmentation } from './augment';
 
 /** Options of the {@link GradCam} constructor. */
 export interface GradCamOptions {
   /**
    * The target layer: its name, or `outer/inner` for a layer inside a nested model (a bare
-   * inner name works when it is unique). Omitted: the last layer whose output is a feature map
-   * `[N,h,w,C]` with a spatial size above 1×1 — usually the last convolutional block.
+   * inner name works when it is unique). Several layers: their maps are normalized, resized,
+   * averaged and normalized again, as pytorch-grad-cam does. Omitted: the last layer whose output
+   * is a feature map `[N,h,w,C]` with a spatial size above 1×1 — usually the last convolutional
+   * block.
    */
-  layerName?: string;
+  layerName?: string | readonly string[];
+}
+
+/** Progress of a long explanation (ScoreCAM, AblationCAM), reported through `onProgress`. */
+export interface ExplainProgress {
+  readonly method: CamMethodName;
+  readonly layerName: string;
+  /** Work done so far, out of `total`, in the method's own units (images scored). */
+  readonly done: number;
+  readonly total: number;
 }
 
 /** Options of {@link GradCam.explain}. */
 export interface ExplainOptions {
   /**
    * The class to explain: one for every image, or one per image. Omitted: each image's
-   * top-scoring class.
+   * top-scoring class. Not with `target`.
    */
   classIndex?: ClassIndex;
+  /**
+   * What to explain instead of a class: maps the model's output `[N,...]` to one score per
+   * image `[N]` — e.g. a sum over a segmentation mask, or a regression output. It must score
+   * each row on its own (perturbation methods call it on batches of variants of one image).
+   */
+  target?: TargetFunction;
+  /** The CAM method (default `'gradcam'`): one of {@link CAM_METHODS}. */
+  method?: CamMethodName;
+  /** Differentiate the class `'logit'` (default, before the final softmax) or its `'probability'`. */
+  score?: 'logit' | 'probability';
+  /** Counterfactual explanation: negated gradients — the regions whose removal would raise the score. */
+  counterfactual?: boolean;
+  /** Apply the ReLU to the map (default true). `false` with `normalize: false` gives the raw signed map. */
+  relu?: boolean;
+  /** Min-max normalize the maps (default true). `false`: `heatmap` is the resized map in its own units. */
+  normalize?: boolean;
+  /** Replace the channel sum by a projection on the first principal component (less noise). */
+  eigenSmooth?: boolean;
+  /**
+   * Average the heatmaps over six augmented copies of each image — horizontal flip × brightness
+   * 0.9/1/1.1 — mapped back onto the image (test-time augmentation; six times the work).
+   */
+  augSmooth?: boolean;
+  /** How many variants ScoreCAM and AblationCAM score per forward pass (default 32). */
+  batchSize?: number;
+  /** Called as ScoreCAM and AblationCAM progress. */
+  onProgress?: (progress: ExplainProgress) => void;
 }
 
 /** The result of {@link GradCam.explain}. It owns its tensors: call `dispose()` when done. */
 export interface GradCamResult {
-  /** `[N,H,W]` in [0, 1] at the input's size: `normalize(bilinearResize(normalize(cam)))`. */
+  /** `[N,H,W]` at the input's size: in [0, 1] unless `normalize: false`. */
   readonly heatmap: tf.Tensor3D;
-  /** `[N,h,w]` at feature resolution: `ReLU(Σ_c w_c·A_c)`, before any normalization. */
+  /** `[N,h,w]` the first target layer's map at feature resolution, after the ReLU, before any normalization. */
   readonly cam: tf.Tensor3D;
-  /** The class explained for each image. */
+  /** One map like `cam` per target layer (`cams[0]` is `cam`). */
+  readonly cams: readonly tf.Tensor3D[];
+  /** The class explained for each image; −1 when a `target` function was used. */
   readonly classIndex: number[];
-  /** Each image's pre-softmax score for its class. */
+  /** Each image's score: its class logit (or probability with `score: 'probability'`), or the target's value. */
   readonly scores: number[];
-  /** The target layer the maps come from. */
+  /** The (first) target layer. */
   readonly layerName: string;
-  /** Frees `heatmap` and `cam`. */
+  /** All target layers. */
+  readonly layerNames: readonly string[];
+  /** The method that made the maps. */
+  readonly method: CamMethodName;
+  /** Frees every tensor of the result. */
   dispose(): void;
 }
 
 /**
- * Grad-CAM for any tfjs LayersModel (Selvaraju et al., 2017).
+ * Grad-CAM and its family for any tfjs LayersModel.
  *
- * The constructor finds the target layer and plans the cut of the model there, once; each
+ * The constructor finds the target layer(s) and plans the cut of the model there, once; each
  * {@link GradCam.explain} then runs the part before the layer once and differentiates only the
  * part after it. The model is never modified.
  *
@@ -60,82 +105,261 @@ export interface GradCamResult {
  * ```
  */
 export class GradCam {
-  /** The resolved target layer (`outer/inner` inside a nested model). */
+  /** The resolved (first) target layer (`outer/inner` inside a nested model). */
   readonly layerName: string;
-  private readonly split: ModelSplit;
+  /** Every resolved target layer. */
+  readonly layerNames: readonly string[];
+  private readonly splits: readonly ModelSplit[];
 
   /**
    * @throws GradCamError `UNKNOWN_LAYER` (the message lists the candidate layers),
    *   `NOT_A_FEATURE_MAP`, `NO_FEATURE_MAP_LAYER`, `SHARED_LAYER` or `UNSUPPORTED_MODEL`.
    */
   constructor(model: LayersModel, options: GradCamOptions = {}) {
-    this.split = splitModel(model, options.layerName);
-    this.layerName = this.split.layerName;
+    const names = options.layerName === undefined ? [undefined] : ([] as Array<string | undefined>).concat(options.layerName);
+    if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
+    this.splits = names.map((name) => splitModel(model, name));
+    this.layerNames = this.splits.map((s) => s.layerName);
+    this.layerName = this.layerNames[0];
   }
 
   /**
    * Explains the model's decision for each image of `input`.
    *
    * @param input `[H,W,C]` or `[N,H,W,C]` images, preprocessed as the model expects.
-   * @throws GradCamError `BAD_INPUT`, `NON_FINITE_INPUT`, `BAD_CLASS_INDEX` or
-   *   `NON_FINITE_RESULT`. Nothing leaks when it throws.
+   * @throws GradCamError `BAD_INPUT`, `NON_FINITE_INPUT`, `BAD_CLASS_INDEX`, `BAD_OPTION`,
+   *   `UNSUPPORTED_MODEL` (e.g. CAM on a head that is not GAP + Dense) or `NON_FINITE_RESULT`.
+   *   Nothing leaks when it throws.
    */
   explain(input: tf.Tensor, options: ExplainOptions = {}): GradCamResult {
-    const batch = toInputBatch(input, this.split.inputShape);
-    const owned: Array<{ dispose(): void }> = [batch];
+    const settings = this.settings(options);
+    const images = toInputBatch(input, this.splits[0].inputShape);
     try {
-      const [n, height, width] = batch.shape;
-      const classIndex =
-        options.classIndex === undefined ? undefined : classIndexPerImage(options.classIndex, n, this.split.numClasses);
-      const inputFinite = tf.tidy(() => tf.all(tf.isFinite(batch)));
-      owned.push(inputFinite);
+      const targets: Targets = { classes: options.classIndex, target: options.target, score: options.score ?? 'logit' };
+      const maps = options.augSmooth ? this.augmentedMaps(images, targets, settings) : this.maps(images, targets, settings);
+      return this.result(maps, images, settings)[0];
+    } finally {
+      images.dispose();
+    }
+  }
 
-      const pass = this.split.forward(batch);
-      owned.push(pass);
-      const grads = gradientsForClass(pass.head, pass.activations, classIndex);
-      owned.push(grads.gradients, grads.scores, grads.classIndex);
+  /**
+   * Explains each image's `k` top-scoring classes with one forward pass: the body runs once and
+   * all k classes share one backward pass through the head.
+   *
+   * @returns k results, best class first; result r holds every image's r-th class.
+   * @throws as {@link GradCam.explain}, and `BAD_OPTION` for a `k` outside [1, K].
+   */
+  explainTopK(input: tf.Tensor, k: number, options: Omit<ExplainOptions, 'classIndex' | 'target'> = {}): GradCamResult[] {
+    const settings = this.settings(options);
+    const numClasses = this.splits[0].numClasses;
+    if (numClasses === undefined) {
+      throw new GradCamError('UNSUPPORTED_MODEL', 'explainTopK needs a model that outputs class scores [N,K].');
+    }
+    if (!Number.isInteger(k) || k < 1 || k > numClasses) {
+      throw new GradCamError('BAD_OPTION', `k must be an integer from 1 to ${numClasses} (the number of classes), got ${k}.`);
+    }
+    const images = toInputBatch(input, this.splits[0].inputShape);
+    const n = images.shape[0];
+    const pass = this.splits[0].forward(images);
+    try {
+      const classes = tf.tidy(() => {
+        const top = tf.topk(pass.head(pass.activations), k).indices; // [N,k]
+        return tf.reshape(tf.transpose(top), [n * k]) as tf.Tensor1D; // rank-major rows
+      });
+      const rows = Array.from({ length: n * k }, (_, i) => i % n);
+      const targets: Targets = { rows, classes, score: options.score ?? 'logit' };
+      try {
+        const maps = this.maps(images, targets, settings, pass);
+        return this.result(maps, images, settings, k);
+      } finally {
+        classes.dispose();
+      }
+    } finally {
+      pass.dispose();
+      images.dispose();
+    }
+  }
 
-      const cam = tf.tidy(() =>
-        weightedActivationMap(pass.activations, gradCamMethod.channelWeights(pass.activations, grads.gradients)),
-      );
-      const heatmap = camToHeatmap(cam, [height, width]);
-      owned.push(cam, heatmap);
+  private settings(options: ExplainOptions): Settings {
+    const method = options.method ?? 'gradcam';
+    if (!CAM_METHODS.includes(method)) {
+      throw new GradCamError('BAD_OPTION', `Unknown method "${String(method)}"; choose one of: ${CAM_METHODS.join(', ')}.`);
+    }
+    if (options.target !== undefined && options.classIndex !== undefined) {
+      throw new GradCamError('BAD_OPTION', 'Pass either classIndex or target, not both.');
+    }
+    if (options.target !== undefined && typeof options.target !== 'function') {
+      throw new GradCamError('BAD_OPTION', 'target must be a function (output) => scores [N].');
+    }
+    const score = options.score ?? 'logit';
+    if (score !== 'logit' && score !== 'probability') {
+      throw new GradCamError('BAD_OPTION', `score must be 'logit' or 'probability', got ${String(score)}.`);
+    }
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new GradCamError('BAD_OPTION', `batchSize must be a positive integer, got ${batchSize}.`);
+    }
+    return {
+      method,
+      counterfactual: options.counterfactual ?? false,
+      eigenSmooth: options.eigenSmooth ?? false,
+      relu: options.relu ?? true,
+      normalize: options.normalize ?? true,
+      batchSize,
+      onProgress: options.onProgress,
+    };
+  }
 
-      // One read at the end, after all the work is queued.
+  /** Maps of every target layer for the rows of `targets`; the first layer fixes the classes. */
+  private maps(images: tf.Tensor4D, targets: Targets, settings: Settings, firstPass?: ReturnType<ModelSplit['forward']>): Maps {
+    const cams: tf.Tensor3D[] = [];
+    let first: { scores: tf.Tensor1D; classes: tf.Tensor1D | undefined } | undefined;
+    try {
+      for (const [i, split] of this.splits.entries()) {
+        const pass = i === 0 && firstPass !== undefined ? firstPass : split.forward(images);
+        try {
+          const layerTargets = first === undefined ? targets : { ...targets, classes: first.classes ?? targets.classes };
+          const progress = (done: number, total: number): void =>
+            settings.onProgress?.({ method: settings.method, layerName: split.layerName, done, total });
+          const maps = layerMaps(split, pass, images, layerTargets, { ...settings, onProgress: progress });
+          cams.push(settings.relu ? tf.tidy(() => tf.relu(maps.raw) as tf.Tensor3D) : maps.raw);
+          if (settings.relu) maps.raw.dispose();
+          if (first === undefined) first = maps;
+          else tf.dispose([maps.scores, maps.classes ?? []]);
+        } finally {
+          if (pass !== firstPass) pass.dispose();
+        }
+      }
+      const [, height, width] = images.shape;
+      const heatmap = combine(cams, [height, width], settings.normalize);
+      const { scores, classes } = first as NonNullable<typeof first>;
+      return { cams, heatmap, scores, classes };
+    } catch (err) {
+      tf.dispose([cams, first?.scores ?? [], first?.classes ?? []]);
+      throw err;
+    }
+  }
+
+  /** `augSmooth`: the mean of the maps of six augmented copies, each mapped back onto the image. */
+  private augmentedMaps(images: tf.Tensor4D, targets: Targets, settings: Settings): Maps {
+    const plain = this.maps(images, targets, settings);
+    // Every copy explains the classes found on the plain images.
+    const fixed: Targets = { ...targets, classes: plain.classes ?? targets.classes };
+    const sums = { cams: plain.cams.map((c) => tf.clone(c)), heatmap: tf.clone(plain.heatmap) };
+    try {
+      for (const augmentation of AUGMENTATIONS.filter((a) => !a.identity)) {
+        const copy = augmentation.apply(images);
+        let maps: Maps;
+        try {
+          maps = this.maps(copy, fixed, settings);
+        } finally {
+          copy.dispose();
+        }
+        accumulate(sums, maps, augmentation);
+        disposeMaps(maps);
+      }
+      const count = AUGMENTATIONS.length;
+      const mean = <T extends tf.Tensor>(t: T): T => tf.tidy(() => tf.div(t, count) as T);
+      const result: Maps = { cams: sums.cams.map(mean), heatmap: mean(sums.heatmap), scores: plain.scores, classes: plain.classes };
+      tf.dispose([plain.cams, plain.heatmap]);
+      return result;
+    } catch (err) {
+      disposeMaps(plain);
+      throw err;
+    } finally {
+      tf.dispose([sums.cams, sums.heatmap]);
+    }
+  }
+
+  /** Reads classes and scores once, checks for non-finite values, and splits rows into `groups` results. */
+  private result(maps: Maps, images: tf.Tensor4D, settings: Settings, groups = 1): GradCamResult[] {
+    try {
+      const rows = maps.heatmap.shape[0];
       const summary = tf.tidy(() =>
         tf.concat([
-          tf.cast(grads.classIndex, 'float32'),
-          grads.scores,
-          tf.cast(tf.stack([inputFinite, tf.all(tf.isFinite(heatmap))]), 'float32'),
+          maps.classes === undefined ? tf.fill([rows], -1) : tf.cast(maps.classes, 'float32'),
+          maps.scores,
+          tf.cast(tf.stack([tf.all(tf.isFinite(images)), tf.all(tf.isFinite(maps.heatmap))]), 'float32'),
         ]),
       );
       const values = Array.from(summary.dataSync());
       summary.dispose();
-      if (values[2 * n] !== 1) {
+      if (values[2 * rows] !== 1) {
         throw new GradCamError('NON_FINITE_INPUT', 'input contains NaN or Infinity; check the preprocessing.');
       }
-      const scores = values.slice(n, 2 * n);
-      if (values[2 * n + 1] !== 1 || !scores.every(Number.isFinite)) {
+      const scores = values.slice(rows, 2 * rows);
+      if (values[2 * rows + 1] !== 1 || !scores.every(Number.isFinite)) {
         throw new GradCamError(
           'NON_FINITE_RESULT',
           `the model produced a non-finite score or map at layer "${this.layerName}" (scores: ${scores.join(', ')}); ` +
             'check its weights.',
         );
       }
-      owned.splice(owned.indexOf(cam), 2); // cam and heatmap now belong to the result
-      return {
-        heatmap,
-        cam,
-        classIndex: values.slice(0, n),
-        scores,
-        layerName: this.layerName,
-        dispose: () => {
-          heatmap.dispose();
-          cam.dispose();
-        },
-      };
+      const per = rows / groups;
+      const results: GradCamResult[] = [];
+      for (let g = 0; g < groups; g++) {
+        const part = <T extends tf.Tensor>(t: T): T =>
+          groups === 1 ? (tf.clone(t) as T) : (tf.slice(t, [g * per], [per]) as T);
+        const cams = maps.cams.map(part);
+        const heatmap = part(maps.heatmap);
+        results.push({
+          heatmap,
+          cam: cams[0],
+          cams,
+          classIndex: values.slice(g * per, (g + 1) * per),
+          scores: scores.slice(g * per, (g + 1) * per),
+          layerName: this.layerName,
+          layerNames: this.layerNames,
+          method: settings.method,
+          dispose: () => tf.dispose([heatmap, cams]),
+        });
+      }
+      return results;
     } finally {
-      for (const t of owned) t.dispose();
+      disposeMaps(maps);
     }
   }
+}
+
+interface Settings extends Omit<MapSettings, 'onProgress'> {
+  readonly relu: boolean;
+  readonly normalize: boolean;
+  readonly onProgress?: (progress: ExplainProgress) => void;
+}
+
+/** Maps of every layer for a batch of rows; all tensors owned by whoever holds it. */
+interface Maps {
+  readonly cams: tf.Tensor3D[];
+  readonly heatmap: tf.Tensor3D;
+  readonly scores: tf.Tensor1D;
+  readonly classes: tf.Tensor1D | undefined;
+}
+
+function disposeMaps(maps: Maps): void {
+  tf.dispose([maps.cams, maps.heatmap, maps.scores, maps.classes ?? []]);
+}
+
+/**
+ * The heatmap of one or several layers: each layer's map normalized and resized, their mean
+ * normalized again (pytorch-grad-cam's order; for one layer that is normalize → resize →
+ * normalize). Without normalization: the mean of the resized maps.
+ */
+function combine(cams: readonly tf.Tensor3D[], size: [number, number], normalize: boolean): tf.Tensor3D {
+  return tf.tidy(() => {
+    const resized = cams.map((cam) => bilinearResize(normalize ? normalizeMaps(cam) : cam, size));
+    const mean = resized.length === 1 ? resized[0] : (tf.div(tf.addN(resized), resized.length) as tf.Tensor3D);
+    return normalize ? normalizeMaps(mean) : mean;
+  });
+}
+
+/** Adds an augmented copy's maps, mapped back onto the original image, to the running sums. */
+function accumulate(sums: { cams: tf.Tensor3D[]; heatmap: tf.Tensor3D }, maps: Maps, augmentation: Augmentation): void {
+  const add = (sum: tf.Tensor3D, map: tf.Tensor3D): tf.Tensor3D => {
+    const next = tf.tidy(() => tf.add(sum, augmentation.invertMap(map)) as tf.Tensor3D);
+    sum.dispose();
+    return next;
+  };
+  sums.cams = sums.cams.map((sum, i) => add(sum, maps.cams[i]));
+  sums.heatmap = add(sums.heatmap, maps.heatmap);
 }

@@ -5,10 +5,13 @@
  * @packageDocumentation
  */
 export { GradCam } from './gradcam';
-export type { ExplainOptions, GradCamOptions, GradCamResult } from './gradcam';
+export type { ExplainOptions, ExplainProgress, GradCamOptions, GradCamResult } from './gradcam';
+export type { TargetFunction } from './explain';
+export { CAM_METHODS } from './methods/method';
+export type { CamMethodName } from './methods/method';
 
-export { gradientsForClass } from './core/gradients';
-export type { ClassGradients, ScoreHead } from './core/gradients';
+export { gradientsForClass, gradientsOfScores, selectClassScores } from './core/gradients';
+export type { ClassGradients, ScoreGradients, ScoreHead } from './core/gradients';
 export type { ClassIndex } from './core/class-index';
 export { poolWeights } from './core/pool';
 export { weightedActivationMap } from './core/weighted-map';
@@ -20,8 +23,12 @@ export type { BlendOptions } from './core/blend';
 export { COLORMAPS, applyColormap, colormapTable } from './core/colormap';
 export type { ColormapName } from './core/colormap';
 
+export { guidedBackprop, guidedGradCam, deprocessSaliency } from './guided-backprop';
+export type { GuidedBackpropOptions, GuidedBackpropResult } from './guided-backprop';
+
 export { splitModel } from './model/split-model';
 export type { FeaturePass, ModelSplit } from './model/split-model';
+export type { HeadOptions } from './model/split';
 
 export { GradCamError } from './errors';
 export type { GradCamErrorCode } from './errors';

@@ -21,52 +21,38 @@ export interface ClassGradients {
   classIndex: tf.Tensor1D;
 }
 
+/** What {@link gradientsOfScores} returns; the caller owns (and disposes) the tensors. */
+export interface ScoreGradients {
+  /** `[N,h,w,C]`: ∂(image n's score)/∂(image n's activations). */
+  gradients: tf.Tensor4D;
+  /** `[N]`: each image's score. */
+  scores: tf.Tensor1D;
+}
+
 /**
- * Step 1 of Grad-CAM: the gradient of each image's class score with respect to its own
- * activations, in one backward pass through `head`.
+ * The gradient of one score per image with respect to that image's activations, in one backward
+ * pass: `score` maps activations `[N,h,w,C]` to scores `[N]` (e.g. a sum over a segmentation
+ * mask, or a regression output) and must treat images independently.
  *
- * The per-image scores are picked with a one-hot mask (no `gather`, whose gradient some
- * backends lack) and summed; since the head treats images independently, the gradient of that
- * sum w.r.t. image n's activations is exactly the gradient of image n's own score.
+ * Scores are differentiated as their sum: since images are independent, the gradient of the sum
+ * w.r.t. image n's activations is exactly the gradient of image n's own score.
  *
- * @param head maps activations `[N,h,w,C]` to pre-softmax scores `[N,K]`.
- * @param activations `[N,h,w,C]` target-layer activations.
- * @param classIndex one class for all images, one per image, or omitted for each image's
- *   top-scoring class.
+ * @throws GradCamError `SHAPE_MISMATCH` unless `activations` is 4-D and `score` returns `[N]`.
  */
-export function gradientsForClass(
-  head: ScoreHead,
-  activations: tf.Tensor4D,
-  classIndex?: ClassIndex,
-): ClassGradients {
+export function gradientsOfScores(score: (a: tf.Tensor4D) => tf.Tensor1D, activations: tf.Tensor4D): ScoreGradients {
   assertRank(activations, 4, 'activations', '[N,h,w,C]');
   const batch = activations.shape[0];
-  // Checked here too, so that a bad index fails before the head runs.
-  if (classIndex !== undefined) classIndexPerImage(classIndex, batch);
-  let chosen: tf.Tensor1D | undefined;
   let failure: unknown;
-
-  const selectScores = (a: tf.Tensor4D): tf.Tensor1D => {
-    const scores = head(a);
-    if (scores.rank !== 2 || scores.shape[0] !== batch) {
-      throw new GradCamError(
-        'UNSUPPORTED_MODEL',
-        `the head must return class scores [N,K] with N=${batch}, got ${formatShape(scores.shape)}.`,
-      );
-    }
-    const numClasses = scores.shape[1];
-    const cls =
-      classIndex === undefined
-        ? (tf.cast(tf.argMax(scores, 1), 'int32') as tf.Tensor1D)
-        : tf.tensor1d(classIndexPerImage(classIndex, batch, numClasses), 'int32');
-    chosen = tf.keep(cls);
-    // oneHot needs depth ≥ 2, and the wasm kernel ignores its dtype argument: hence the cast.
-    const mask = numClasses === 1 ? tf.onesLike(scores) : tf.cast(tf.oneHot(cls, numClasses), 'float32');
-    return tf.sum(tf.mul(scores, mask), 1) as tf.Tensor1D;
-  };
-  const selectScoresSafely = (a: tf.Tensor4D): tf.Tensor1D => {
+  const scoreSafely = (a: tf.Tensor4D): tf.Tensor1D => {
     try {
-      return selectScores(a);
+      const s = score(a);
+      if (s.rank !== 1 || s.shape[0] !== batch) {
+        throw new GradCamError(
+          'SHAPE_MISMATCH',
+          `the score function must return one score per image, [${batch}], got ${formatShape(s.shape)}.`,
+        );
+      }
+      return s;
     } catch (err) {
       // Throwing inside the tape would strand the tensors it saved for the backward pass;
       // finish a trivial backward pass instead (it frees them), then rethrow.
@@ -78,16 +64,68 @@ export function gradientsForClass(
   ensureCorrectMaxPoolGrad();
   const seed = tf.ones([batch]) as tf.Tensor1D;
   try {
-    const { value, grad } = tf.valueAndGrad(selectScoresSafely)(activations, seed);
+    const { value, grad } = tf.valueAndGrad(scoreSafely)(activations, seed);
     if (failure !== undefined) {
       tf.dispose([value, grad]);
       throw failure;
     }
+    return { gradients: grad, scores: value };
+  } finally {
+    seed.dispose();
+  }
+}
+
+/**
+ * Picks each row's score for its class with a one-hot mask (no `gather`, whose gradient some
+ * backends lack): `scores [B,K]`, `classes [B]` int32 → `[B]`.
+ */
+export function selectClassScores(scores: tf.Tensor2D, classes: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const numClasses = scores.shape[1];
+    // oneHot needs depth ≥ 2, and the wasm kernel ignores its dtype argument: hence the cast.
+    const mask = numClasses === 1 ? tf.onesLike(scores) : tf.cast(tf.oneHot(classes, numClasses), 'float32');
+    return tf.sum(tf.mul(scores, mask), 1) as tf.Tensor1D;
+  });
+}
+
+/**
+ * Step 1 of Grad-CAM: the gradient of each image's class score with respect to its own
+ * activations, in one backward pass through `head`.
+ *
+ * @param head maps activations `[N,h,w,C]` to pre-softmax scores `[N,K]`.
+ * @param activations `[N,h,w,C]` target-layer activations.
+ * @param classIndex one class for all images, one per image, or omitted for each image's
+ *   top-scoring class.
+ * @throws GradCamError `BAD_CLASS_INDEX`, `SHAPE_MISMATCH`, or `UNSUPPORTED_MODEL` when the
+ *   head does not return `[N,K]`. Nothing leaks when it throws.
+ */
+export function gradientsForClass(head: ScoreHead, activations: tf.Tensor4D, classIndex?: ClassIndex): ClassGradients {
+  assertRank(activations, 4, 'activations', '[N,h,w,C]');
+  const batch = activations.shape[0];
+  // Checked here too, so that a bad index fails before the head runs.
+  if (classIndex !== undefined) classIndexPerImage(classIndex, batch);
+  let chosen: tf.Tensor1D | undefined;
+  const classScore = (a: tf.Tensor4D): tf.Tensor1D => {
+    const scores = head(a);
+    if (scores.rank !== 2 || scores.shape[0] !== batch) {
+      throw new GradCamError(
+        'UNSUPPORTED_MODEL',
+        `the head must return class scores [N,K] with N=${batch}, got ${formatShape(scores.shape)}.`,
+      );
+    }
+    const cls =
+      classIndex === undefined
+        ? (tf.cast(tf.argMax(scores, 1), 'int32') as tf.Tensor1D)
+        : tf.tensor1d(classIndexPerImage(classIndex, batch, scores.shape[1]), 'int32');
+    chosen = tf.keep(cls);
+    return selectClassScores(scores, cls);
+  };
+  try {
+    const { gradients, scores } = gradientsOfScores(classScore, activations);
     // `chosen` had to be kept to leave the tape; hand out a plain handle that the caller's
     // tf.tidy tracks like the other results.
-    return { gradients: grad, scores: value, classIndex: tf.clone(chosen as tf.Tensor1D) };
+    return { gradients, scores, classIndex: tf.clone(chosen as tf.Tensor1D) };
   } finally {
     chosen?.dispose();
-    seed.dispose();
   }
 }

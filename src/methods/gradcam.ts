@@ -1,8 +1,9 @@
 import { poolWeights } from '../core/pool';
-import type { ChannelWeightMethod } from './method';
+import { type CamMethod, gradientsOf } from './method';
 
 /** Grad-CAM (Selvaraju et al. 2017): each channel weighs the spatial mean of its gradient. */
-export const gradCamMethod: ChannelWeightMethod = {
+export const gradCam: CamMethod = {
   name: 'gradcam',
-  channelWeights: (_activations, gradients) => poolWeights(gradients),
+  needsGradients: true,
+  compute: (inputs) => ({ weights: poolWeights(gradientsOf(inputs, 'gradcam')) }),
 };

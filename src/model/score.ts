@@ -17,10 +17,11 @@ import {
  * competes with every other, and the map of a confident class washes out.
  */
 
-/** An activation that passes its input through, for computing a layer without its softmax. */
+/** An activation that passes its input through, for computing a layer without its activation. */
 const LINEAR = { apply: (x: tf.Tensor): tf.Tensor => x, getClassName: (): string => 'linear' };
 
-function activationName(layer: Layer): unknown {
+/** The name of a layer's `activation` config (`'relu'`, `'softmax'`…), if it has one. */
+export function activationName(layer: Layer): unknown {
   return (layer.getConfig() as { activation?: unknown }).activation;
 }
 
@@ -41,13 +42,21 @@ function isSoftmaxOnly(layer: Layer): boolean {
 export function applyForScores(layer: Layer, inputs: tf.Tensor[]): tf.Tensor[] {
   if (isContainer(layer)) return runGraph(layer, inputs, layer.outputs[0]);
   if (isSoftmaxOnly(layer)) return [inputs[0]];
-  if (activationName(layer) === 'softmax') {
-    const linearView = Object.create(layer) as Layer & { activation: unknown };
-    linearView.activation = LINEAR;
-    const out = linearView.call(inputs.length === 1 ? inputs[0] : inputs, { training: false });
-    return Array.isArray(out) ? out : [out];
-  }
+  if (activationName(layer) === 'softmax') return callWithoutActivation(layer, inputs);
   return applyLayer(layer, inputs);
+}
+
+/**
+ * Runs a layer whose last step is its `activation` (Dense, the convolutions, `Activation`)
+ * without that activation, in inference mode: the layer's own `call` runs on a
+ * prototype-linked view whose `activation` is linear. The view reads the live weights; the
+ * user's layer is never touched.
+ */
+export function callWithoutActivation(layer: Layer, inputs: tf.Tensor[]): tf.Tensor[] {
+  const linearView = Object.create(layer) as Layer & { activation: unknown };
+  linearView.activation = LINEAR;
+  const out = linearView.call(inputs.length === 1 ? inputs[0] : inputs, { training: false });
+  return Array.isArray(out) ? out : [out];
 }
 
 /**

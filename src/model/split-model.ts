@@ -4,7 +4,7 @@ import type { ScoreHead } from '../core/gradients';
 import { GradCamError, formatShape } from '../errors';
 import { toInputBatch } from './input';
 import { resolveTargetLayer } from './layers';
-import { type SplitPlan, planSplit, runBody, scoreHead } from './split';
+import { type HeadOptions, type SplitPlan, planSplit, runBody, scoreHead } from './split';
 
 /** One forward pass of the body: the target layer's activations and the head that continues from them. */
 export interface FeaturePass {
@@ -16,6 +16,13 @@ export interface FeaturePass {
    * {@link gradientsForClass}.
    */
   readonly head: ScoreHead;
+  /**
+   * A head for other batches: `rows[i]` names the image whose body tensors row i of the
+   * activations goes with (e.g. `[0,0,0]` for three variants of image 0, or `[0,1,0,1]` for two
+   * classes of two images), and `output: 'model'` keeps the model's final softmax.
+   * Call it inside `tf.tidy` or dispose what it returns.
+   */
+  headFor(options: HeadOptions): (activations: tf.Tensor4D) => tf.Tensor;
   /** Frees the activations and the tensors the head keeps. */
   dispose(): void;
 }
@@ -26,10 +33,18 @@ export interface ModelSplit {
   readonly layerName: string;
   /** The model's input shape, `[null,H,W,C]`. */
   readonly inputShape: ReadonlyArray<number | null>;
-  /** The number of classes the model scores (K). */
-  readonly numClasses: number;
+  /** The model's output shape, e.g. `[null,K]`. */
+  readonly outputShape: ReadonlyArray<number | null>;
+  /** The number of classes K when the model outputs class scores `[N,K]`, else undefined. */
+  readonly numClasses: number | undefined;
   /** Runs the body once on `[N,H,W,C]` (or `[H,W,C]`) images. */
   forward(input: tf.Tensor): FeaturePass;
+  /**
+   * The class weights of a global-average-pooling classifier: when the layers after the target
+   * are exactly GlobalAveragePooling2D (and dropout) and one Dense, that Dense's kernel `[C,K]`
+   * (the live weights: do not dispose). Undefined for any other head. CAM needs it.
+   */
+  gapClassifierKernel(): tf.Tensor2D | undefined;
 }
 
 /**
@@ -49,7 +64,7 @@ export interface ModelSplit {
  *   `NO_FEATURE_MAP_LAYER` or `SHARED_LAYER`.
  */
 export function splitModel(model: LayersModel, layerName?: string): ModelSplit {
-  const { inputShape, numClasses } = checkModel(model);
+  const { inputShape, outputShape, numClasses } = checkModel(model);
   const target = resolveTargetLayer(model, layerName);
   const plan = planSplit(model.inputs, model.outputs, target.layer, target.path);
   if (plan === undefined) {
@@ -61,8 +76,10 @@ export function splitModel(model: LayersModel, layerName?: string): ModelSplit {
   return {
     layerName: target.path,
     inputShape,
+    outputShape,
     numClasses,
     forward: (input) => forward(plan, input, inputShape),
+    gapClassifierKernel: () => gapClassifierKernel(plan),
   };
 }
 
@@ -75,8 +92,8 @@ function forward(plan: SplitPlan, input: tf.Tensor, inputShape: ReadonlyArray<nu
     batch.dispose();
   }
   const { activations, kept } = body;
-  const head = scoreHead(plan, kept);
   const images = activations.shape[0];
+  const logits = scoreHead(plan, kept);
   return {
     activations,
     head: (a) => {
@@ -85,10 +102,18 @@ function forward(plan: SplitPlan, input: tf.Tensor, inputShape: ReadonlyArray<nu
         throw new GradCamError(
           'SHAPE_MISMATCH',
           `this head continues a forward pass of ${images} images (layers after the target reuse tensors ` +
-            `from before it), so it takes activations for ${images} images, got ${formatShape(a.shape)}.`,
+            `from before it), so it takes activations for ${images} images, got ${formatShape(a.shape)}; ` +
+            'use headFor({ rows }) for other batches.',
         );
       }
-      return head(a);
+      return logits(a) as tf.Tensor2D;
+    },
+    headFor: (options) => {
+      const bad = options.rows?.find((r) => !Number.isInteger(r) || r < 0 || r >= images);
+      if (bad !== undefined) {
+        throw new GradCamError('BAD_OPTION', `rows must name images 0 to ${images - 1} of this pass, got ${bad}.`);
+      }
+      return scoreHead(plan, kept, options);
     },
     dispose: () => {
       activations.dispose();
@@ -97,7 +122,33 @@ function forward(plan: SplitPlan, input: tf.Tensor, inputShape: ReadonlyArray<nu
   };
 }
 
-function checkModel(model: LayersModel): { inputShape: Array<number | null>; numClasses: number } {
+/** The Dense kernel of a target → GlobalAveragePooling2D → (Dropout) → Dense head, if that is the head. */
+function gapClassifierKernel(plan: SplitPlan): tf.Tensor2D | undefined {
+  if (plan.inner !== undefined) return undefined;
+  const kinds = plan.headCalls.map((c) => c.layer.getClassName()).filter((k) => k !== 'Dropout');
+  const dense = plan.headCalls[plan.headCalls.length - 1]?.layer;
+  if (kinds.length !== 2 || kinds[0] !== 'GlobalAveragePooling2D' || kinds[1] !== 'Dense') return undefined;
+  if (plan.headCalls.some((c) => c.inputs.length !== 1)) return undefined;
+  return dense.getWeights()[0] as tf.Tensor2D;
+}
+
+/** What {@link checkModel} finds out about a model. */
+export interface ModelShapes {
+  /** `[null,H,W,C]`. */
+  inputShape: Array<number | null>;
+  /** `[null,...]`, e.g. `[null,K]`. */
+  outputShape: Array<number | null>;
+  /** K when the model outputs class scores `[N,K]`, else undefined. */
+  numClasses: number | undefined;
+}
+
+/**
+ * Checks that `model` has one image input `[null,H,W,C]` and one batched output, and returns
+ * their shapes.
+ *
+ * @throws GradCamError `UNSUPPORTED_MODEL` otherwise.
+ */
+export function checkModel(model: LayersModel): ModelShapes {
   const names = (xs: ReadonlyArray<{ name: string }>): string => xs.map((x) => x.name).join(', ');
   if (model.inputs.length === 0) {
     throw new GradCamError(
@@ -110,7 +161,8 @@ function checkModel(model: LayersModel): { inputShape: Array<number | null>; num
       'UNSUPPORTED_MODEL',
       `Model "${model.name}" has ${model.inputs.length} inputs (${names(model.inputs)}) and ${model.outputs.length} ` +
         `outputs (${names(model.outputs)}); tfjs-gradcam supports models with one image input [N,H,W,C] and one ` +
-        'output of class scores [N,K]. Wrap the part to explain in a tf.model with one input and one output.',
+        'output (class scores [N,K], or anything a target function scores). Wrap the part to explain in a ' +
+        'tf.model with one input and one output.',
     );
   }
   const inputShape = model.inputs[0].shape;
@@ -121,13 +173,12 @@ function checkModel(model: LayersModel): { inputShape: Array<number | null>; num
       `Model "${model.name}" takes input ${formatShape(inputShape)}; tfjs-gradcam needs images [N,H,W,C] (channels last).`,
     );
   }
-  const numClasses = outputShape[1];
-  if (outputShape.length !== 2 || numClasses == null) {
+  if (outputShape.length < 2) {
     throw new GradCamError(
       'UNSUPPORTED_MODEL',
-      `Model "${model.name}" outputs ${formatShape(outputShape)}; tfjs-gradcam needs class scores [N,K]. ` +
-        'For other outputs, wrap the model so that it ends in one score per class.',
+      `Model "${model.name}" outputs ${formatShape(outputShape)}; tfjs-gradcam needs a batch of outputs [N,...].`,
     );
   }
-  return { inputShape, numClasses };
+  const numClasses = outputShape.length === 2 && outputShape[1] != null ? outputShape[1] : undefined;
+  return { inputShape, outputShape, numClasses };
 }

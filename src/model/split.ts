@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { ScoreHead } from '../core/gradients';
 import { GradCamError, formatShape } from '../errors';
 import { type Layer, type LayerCall, type Values, applyLayer, callsInOrder, isContainer, runCall, valueOf } from './graph';
 import { runCalls } from './score';
@@ -153,7 +152,27 @@ export function runHead(plan: SplitPlan, kept: Values, activations: tf.Tensor, s
   return plan.outputs.map((s) => valueOf(values, s));
 }
 
-/** A head over the kept body tensors, as {@link gradientsForClass} takes it. */
-export function scoreHead(plan: SplitPlan, kept: Values): ScoreHead {
-  return (activations) => runHead(plan, kept, activations, plan.outputs[0])[0] as tf.Tensor2D;
+/** Which rows of the body pass a head's activations belong to, and what it outputs. */
+export interface HeadOptions {
+  /**
+   * `rows[i]` is the body image that row i of the activations comes from; omitted, row i is
+   * image i. Lets a head run on copies of images (several classes or ablations at once).
+   */
+  readonly rows?: readonly number[];
+  /** `'logits'` (default): scores before the final softmax; `'model'`: the model's own output. */
+  readonly output?: 'logits' | 'model';
+}
+
+/** A head over the kept body tensors: activations `[B,h,w,C]` → the model's output for them. */
+export function scoreHead(plan: SplitPlan, kept: Values, options: HeadOptions = {}): (a: tf.Tensor4D) => tf.Tensor {
+  const { rows, output = 'logits' } = options;
+  const scoresOf = output === 'logits' ? plan.outputs[0] : undefined;
+  // tf.tidy: the head's intermediate tensors must not outlive a call made outside a tidy.
+  if (rows === undefined || kept.size === 0) return (a) => tf.tidy(() => runHead(plan, kept, a, scoresOf)[0]);
+  return (a) =>
+    tf.tidy(() => {
+      const index = tf.tensor1d(rows as number[], 'int32');
+      const copies: Values = new Map([...kept].map(([s, v]) => [s, tf.gather(v, index)] as const));
+      return runHead(plan, copies, a, scoresOf)[0];
+    });
 }

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 /** The parity fixtures made with pytorch-grad-cam (see ../shared/README.md). */
-export const FIXTURE_DIR = path.resolve(__dirname, '../../../shared/fixtures/parity');
+// Relative to the repository root (jest's and the scripts' working directory): this file also runs as ESM, without __dirname.
+export const FIXTURE_DIR = path.resolve(process.cwd(), '../shared/fixtures/parity');
 export const FIXTURE_NAMES = ['plain', 'dw'] as const;
 
 export interface FlatArray {

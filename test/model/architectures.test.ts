@@ -10,6 +10,7 @@ import {
   weightedActivationMap,
 } from '../../src';
 import { expectGradCamError } from '../helpers/expect';
+import { buildFixtureModel, loadFixture, toTensor } from '../helpers/fixtures';
 import { conv, dense, denseLogits, randomImages, snapshot } from '../helpers/models';
 
 /**
@@ -257,6 +258,21 @@ describe('FeaturePass.head', () => {
     const one = tf.slice(pass.activations, [0], [1]) as tf.Tensor4D;
     expectGradCamError(() => pass.head(one), 'SHAPE_MISMATCH', /continues a forward pass of 2 images/);
     tf.dispose([one, x]);
+    pass.dispose();
+    model.dispose();
+  });
+});
+
+describe('FeaturePass.head outside tf.tidy', () => {
+  it('leaves only the scores it returns', () => {
+    const fx = loadFixture('plain');
+    const model = buildFixtureModel(fx);
+    const x = toTensor(fx.images[0].tensor);
+    const pass = splitModel(model, 'conv3').forward(x);
+    const before = tf.memory().numTensors;
+    const scores = pass.head(pass.activations);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([scores, x]);
     pass.dispose();
     model.dispose();
   });

@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type ClassIndex, classIndexPerImage } from './core/class-index';
+import { gradientsOfScores, selectClassScores } from './core/gradients';
+import { firstComponentProjection } from './core/projection';
+import { GradCamError, formatShape } from './errors';
+import { METHODS } from './methods';
+import type { CamMethodName, MethodInputs, MethodOutput } from './methods/method';
+import type { FeaturePass, ModelSplit } from './model/split-model';
+
+/**
+ * The per-layer core of `GradCam.explain`: from one body pass to raw maps, for any method.
+ * Everything here stays on the device.
+ */
+
+/** A score per row computed from the model's output `[B,...]` → `[B]`. */
+export type TargetFunction = (output: tf.Tensor) => tf.Tensor1D;
+
+/** How the rows of one explanation are chosen and scored. */
+export interface Targets {
+  /** Row i explains body image `rows[i]`; omitted: row i is image i. */
+  readonly rows?: readonly number[];
+  /** A class per row (int32 `[B]`), a class index as the user gave it, or undefined for the top class. */
+  readonly classes?: tf.Tensor1D | ClassIndex;
+  /** Scores the model output instead of a class. */
+  readonly target?: TargetFunction;
+  /** `'logit'` (default) or `'probability'` (keep the final softmax). */
+  readonly score: 'logit' | 'probability';
+}
+
+/** Settings of the map itself. */
+export interface MapSettings {
+  readonly method: CamMethodName;
+  readonly counterfactual: boolean;
+  readonly eigenSmooth: boolean;
+  readonly batchSize: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** One layer's signed raw map per row, with the scores and classes it explains. Caller owns the tensors. */
+export interface LayerMaps {
+  /** `[B,h,w]`, before ReLU. */
+  readonly raw: tf.Tensor3D;
+  /** `[B]` */
+  readonly scores: tf.Tensor1D;
+  /** `[B]` int32, or undefined when a target function was used. */
+  readonly classes: tf.Tensor1D | undefined;
+}
+
+/** Computes the raw maps of one target layer for the rows of `targets`. */
+export function layerMaps(split: ModelSplit, pass: FeaturePass, images: tf.Tensor4D, targets: Targets, settings: MapSettings): LayerMaps {
+  const method = METHODS[settings.method];
+  const n = pass.activations.shape[0];
+  const rows = targets.rows;
+  const batch = rows === undefined ? n : rows.length;
+  const output = targets.score === 'probability' ? 'model' : 'logits';
+  const head = pass.headFor({ rows, output });
+
+  return tf.tidy(() => {
+    const rowIndex = rows === undefined ? undefined : tf.tensor1d(rows as number[], 'int32');
+    const pick = <T extends tf.Tensor>(t: T): T => (rowIndex === undefined ? t : (tf.gather(t, rowIndex) as T));
+    const activations = pick(pass.activations);
+    const rowImages = pick(images);
+
+    // The class of each row: given, or the top-scoring one (from one forward pass of the head).
+    let classes: tf.Tensor1D | undefined;
+    if (targets.target === undefined) {
+      classes = classTensor(targets.classes, batch, split.numClasses, () => head(activations) as tf.Tensor2D);
+    }
+    const scoreOf = (out: tf.Tensor, rowClasses: tf.Tensor1D | undefined): tf.Tensor1D => {
+      if (targets.target !== undefined) return checkedTarget(targets.target, out);
+      return selectClassScores(out as tf.Tensor2D, rowClasses as tf.Tensor1D);
+    };
+
+    let g: tf.Tensor4D | undefined;
+    let scores: tf.Tensor1D;
+    if (method.needsGradients) {
+      ({ gradients: g, scores } = gradientsOfScores((a) => scoreOf(head(a), classes), activations));
+    } else {
+      scores = scoreOf(head(activations), classes);
+    }
+    const classOfRow = (row: number, copies: number): tf.Tensor1D | undefined =>
+      classes === undefined ? undefined : (tf.tile(tf.slice(classes, [row], [1]), [copies]) as tf.Tensor1D);
+
+    const inputs: MethodInputs = {
+      activations,
+      gradients: g !== undefined && settings.counterfactual ? (tf.neg(g) as tf.Tensor4D) : g,
+      images: rowImages,
+      scores,
+      scoreActivations: (row, variants) =>
+        tf.tidy(() => {
+          const copies = variants.shape[0];
+          const image = rows === undefined ? row : rows[row];
+          const out = pass.headFor({ rows: new Array<number>(copies).fill(image), output })(variants);
+          return scoreOf(out, classOfRow(row, copies));
+        }),
+      scoreImages: (row, variants) =>
+        tf.tidy(() => {
+          const variantPass = split.forward(variants);
+          try {
+            return scoreOf(variantPass.headFor({ output })(variantPass.activations), classOfRow(row, variants.shape[0]));
+          } finally {
+            variantPass.dispose();
+          }
+        }),
+      gapClassWeights: () => gapClassWeights(split, classes),
+      batchSize: settings.batchSize,
+      progress: (done, total) => settings.onProgress?.(done, total),
+    };
+    const raw = rawMap(method.compute(inputs), activations, settings.eigenSmooth);
+    return { raw, scores, classes };
+  });
+}
+
+/** The signed map `[B,h,w]` a method's output stands for. */
+function rawMap(out: MethodOutput, activations: tf.Tensor4D, eigenSmooth: boolean): tf.Tensor3D {
+  if ('map' in out) return out.map;
+  const contributions =
+    'weights' in out
+      ? tf.mul(activations, tf.reshape(out.weights, [out.weights.shape[0], 1, 1, out.weights.shape[1]]))
+      : out.contributions;
+  return eigenSmooth ? firstComponentProjection(contributions as tf.Tensor4D) : (tf.sum(contributions, 3) as tf.Tensor3D);
+}
+
+function classTensor(
+  classes: tf.Tensor1D | ClassIndex | undefined,
+  batch: number,
+  numClasses: number | undefined,
+  logits: () => tf.Tensor2D,
+): tf.Tensor1D {
+  if (classes instanceof tf.Tensor) return tf.clone(classes);
+  if (numClasses === undefined) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      'this model does not output class scores [N,K]; pass `target: (output) => scores` to say what to explain.',
+    );
+  }
+  if (classes !== undefined) return tf.tensor1d(classIndexPerImage(classes, batch, numClasses), 'int32');
+  return tf.cast(tf.argMax(logits(), 1), 'int32') as tf.Tensor1D;
+}
+
+function checkedTarget(target: TargetFunction, output: tf.Tensor): tf.Tensor1D {
+  const scores = target(output);
+  if (!(scores instanceof tf.Tensor) || scores.rank !== 1 || scores.shape[0] !== output.shape[0]) {
+    const got = scores instanceof tf.Tensor ? formatShape(scores.shape) : typeof scores;
+    throw new GradCamError(
+      'BAD_OPTION',
+      `target must return one score per image, [${output.shape[0]}], for an output ${formatShape(output.shape)}; got ${got}.`,
+    );
+  }
+  return scores;
+}
+
+/** CAM's channel weights: the Dense kernel's column of each row's class, `[B,C]`. */
+function gapClassWeights(split: ModelSplit, classes: tf.Tensor1D | undefined): tf.Tensor2D {
+  const kernel = split.gapClassifierKernel();
+  if (kernel === undefined || classes === undefined || split.numClasses === undefined) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `CAM needs the target layer ("${split.layerName}") to feed global average pooling and one Dense layer, ` +
+        'and a class to explain. Use method "gradcam" for other models (on GAP models it gives the same map).',
+    );
+  }
+  return tf.tidy(() => {
+    const oneHot = tf.cast(tf.oneHot(classes, Math.max(split.numClasses as number, 2)), 'float32');
+    const rowsOfKernel = tf.slice(oneHot, [0, 0], [-1, kernel.shape[1]]);
+    return tf.matMul(rowsOfKernel, kernel, false, true) as tf.Tensor2D;
+  });
+}
