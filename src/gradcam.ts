@@ -8,6 +8,7 @@ import { type MapSettings, type TargetFunction, type Targets, layerMaps } from '
 import { CAM_METHODS, type CamMethodName } from './methods/method';
 import { toInputBatch } from './model/input';
 import { type ModelSplit, splitModel } from './model/split-model';
+import { readClassesAndScores } from './readback';
 import { AUGMENTATIONS, type Augmentation } from './augment';
 
 /** Options of the {@link GradCam} constructor. */
@@ -276,26 +277,7 @@ export class GradCam {
   private result(maps: Maps, images: tf.Tensor4D, settings: Settings, groups = 1): GradCamResult[] {
     try {
       const rows = maps.heatmap.shape[0];
-      const summary = tf.tidy(() =>
-        tf.concat([
-          maps.classes === undefined ? tf.fill([rows], -1) : tf.cast(maps.classes, 'float32'),
-          maps.scores,
-          tf.cast(tf.stack([tf.all(tf.isFinite(images)), tf.all(tf.isFinite(maps.heatmap))]), 'float32'),
-        ]),
-      );
-      const values = Array.from(summary.dataSync());
-      summary.dispose();
-      if (values[2 * rows] !== 1) {
-        throw new GradCamError('NON_FINITE_INPUT', 'input contains NaN or Infinity; check the preprocessing.');
-      }
-      const scores = values.slice(rows, 2 * rows);
-      if (values[2 * rows + 1] !== 1 || !scores.every(Number.isFinite)) {
-        throw new GradCamError(
-          'NON_FINITE_RESULT',
-          `the model produced a non-finite score or map at layer "${this.layerName}" (scores: ${scores.join(', ')}); ` +
-            'check its weights.',
-        );
-      }
+      const read = readClassesAndScores(maps.classes, maps.scores, images, maps.heatmap, `map at layer "${this.layerName}"`);
       const per = rows / groups;
       const results: GradCamResult[] = [];
       for (let g = 0; g < groups; g++) {
@@ -307,8 +289,8 @@ export class GradCam {
           heatmap,
           cam: cams[0],
           cams,
-          classIndex: values.slice(g * per, (g + 1) * per),
-          scores: scores.slice(g * per, (g + 1) * per),
+          classIndex: read.classIndex.slice(g * per, (g + 1) * per),
+          scores: read.scores.slice(g * per, (g + 1) * per),
           layerName: this.layerName,
           layerNames: this.layerNames,
           method: settings.method,

@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { assertRank } from './core/assert';
 import { type ClassIndex, classIndexPerImage } from './core/class-index';
-import { gradientsOfScores, selectClassScores } from './core/gradients';
+import { gradientsForClass } from './core/gradients';
 import { GradCamError, formatShape } from './errors';
 import { assertGuidable, guidedLogits } from './model/guided';
 import { toInputBatch } from './model/input';
 import { checkModel } from './model/split-model';
+import { readClassesAndScores } from './readback';
 
 /** Options of {@link guidedBackprop}. */
 export interface GuidedBackpropOptions {
@@ -73,58 +74,23 @@ export function guidedBackprop(
   }
   assertGuidable(model);
   const batch = toInputBatch(input, inputShape);
-  const owned: tf.Tensor[] = [batch];
-  let chosen: tf.Tensor1D | undefined;
   try {
-    const n = batch.shape[0];
-    const fixed = options.classIndex === undefined ? undefined : classIndexPerImage(options.classIndex, n, numClasses);
-    const classScore = (x: tf.Tensor4D): tf.Tensor1D => {
-      const logits = guidedLogits(model, x);
-      if (logits.rank !== 2 || logits.shape[0] !== n) {
-        throw new GradCamError(
-          'UNSUPPORTED_MODEL',
-          `Model "${model.name}" must return class scores [N,K] with N=${n}, got ${formatShape(logits.shape)}.`,
-        );
-      }
-      const cls =
-        fixed === undefined ? (tf.cast(tf.argMax(logits, 1), 'int32') as tf.Tensor1D) : tf.tensor1d(fixed, 'int32');
-      chosen = tf.keep(cls);
-      return selectClassScores(logits as tf.Tensor2D, cls);
-    };
-    const { gradients, scores } = gradientsOfScores(classScore, batch);
-    owned.push(gradients, scores);
-
-    // One read at the end, after all the work is queued.
-    const summary = tf.tidy(() =>
-      tf.concat([
-        tf.cast(chosen as tf.Tensor1D, 'float32'),
-        scores,
-        tf.cast(tf.stack([tf.all(tf.isFinite(batch)), tf.all(tf.isFinite(gradients))]), 'float32'),
-      ]),
-    );
-    const values = Array.from(summary.dataSync());
-    summary.dispose();
-    if (values[2 * n] !== 1) {
-      throw new GradCamError('NON_FINITE_INPUT', 'input contains NaN or Infinity; check the preprocessing.');
+    const classIndex =
+      options.classIndex === undefined ? undefined : classIndexPerImage(options.classIndex, batch.shape[0], numClasses);
+    // The input plays the part of the activations: one backward pass through the guided model.
+    const guided = gradientsForClass((x) => guidedLogits(model, x) as tf.Tensor2D, batch, classIndex);
+    try {
+      const read = readClassesAndScores(guided.classIndex, guided.scores, batch, guided.gradients, 'gradient');
+      const saliency = guided.gradients;
+      return { saliency, ...read, dispose: () => saliency.dispose() };
+    } catch (err) {
+      guided.gradients.dispose();
+      throw err;
+    } finally {
+      tf.dispose([guided.scores, guided.classIndex]);
     }
-    const classScores = values.slice(n, 2 * n);
-    if (values[2 * n + 1] !== 1 || !classScores.every(Number.isFinite)) {
-      throw new GradCamError(
-        'NON_FINITE_RESULT',
-        `the model produced a non-finite score or gradient (scores: ${classScores.join(', ')}); check its weights.`,
-      );
-    }
-    owned.splice(owned.indexOf(gradients), 1); // the saliency now belongs to the result
-    return {
-      saliency: gradients,
-      classIndex: values.slice(0, n),
-      scores: classScores,
-      dispose: () => gradients.dispose(),
-    };
   } finally {
-    tf.dispose(owned);
-    // `chosen` had to be kept to leave the gradient tape.
-    (chosen as tf.Tensor1D | undefined)?.dispose();
+    batch.dispose();
   }
 }
 

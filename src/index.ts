@@ -34,4 +34,4 @@ export { GradCamError } from './errors';
 export type { GradCamErrorCode } from './errors';
 
 /** The package version. */
-export const version = '0.1.0';
+export const version = '0.2.0';

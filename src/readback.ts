@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { GradCamError } from './errors';
+
+/**
+ * The one read from the device at the end of a public call: each row's class (−1 when there
+ * is none) and score, plus whether the input and the result are finite — checked here so that
+ * bad numbers become an error instead of a NaN map.
+ *
+ * @param what names the result in the error message (e.g. `map at layer "conv5"`).
+ * @throws GradCamError `NON_FINITE_INPUT` or `NON_FINITE_RESULT`.
+ */
+export function readClassesAndScores(
+  classes: tf.Tensor1D | undefined,
+  scores: tf.Tensor1D,
+  input: tf.Tensor,
+  result: tf.Tensor,
+  what: string,
+): { classIndex: number[]; scores: number[] } {
+  const rows = scores.shape[0];
+  const summary = tf.tidy(() =>
+    tf.concat([
+      classes === undefined ? tf.fill([rows], -1) : tf.cast(classes, 'float32'),
+      scores,
+      tf.cast(tf.stack([tf.all(tf.isFinite(input)), tf.all(tf.isFinite(result))]), 'float32'),
+    ]),
+  );
+  const values = Array.from(summary.dataSync());
+  summary.dispose();
+  if (values[2 * rows] !== 1) {
+    throw new GradCamError('NON_FINITE_INPUT', 'input contains NaN or Infinity; check the preprocessing.');
+  }
+  const scoreValues = values.slice(rows, 2 * rows);
+  if (values[2 * rows + 1] !== 1 || !scoreValues.every(Number.isFinite)) {
+    throw new GradCamError(
+      'NON_FINITE_RESULT',
+      `the model produced a non-finite score or ${what} (scores: ${scoreValues.join(', ')}); check its weights.`,
+    );
+  }
+  return { classIndex: values.slice(0, rows), scores: scoreValues };
+}
