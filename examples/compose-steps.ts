@@ -58,9 +58,11 @@ async function main(): Promise<void> {
   console.log(`layer ${split.layerName}: class ${k} "${CLASS_NAMES[k]}", logit ${score.toFixed(4)}`);
   console.log(`  by hand: heatmap peak at ${peakOf(heatmap)}`);
 
-  const reference = new GradCam(model).explain(image);
+  const explainer = new GradCam(model);
+  const reference = explainer.explain(image);
   console.log(`  max |by hand − GradCam.explain|: heatmap ${maxAbsDiff(heatmap, reference.heatmap)}, cam ${maxAbsDiff(cam, reference.cam)}`);
   reference.dispose();
+  explainer.dispose(); // frees the explainer's cache of transposed Dense kernels
 
   // --- A variant: weigh each channel by its largest gradient instead of the mean -----------
   const maxWeighted = tf.tidy(() => {

@@ -68,6 +68,7 @@ async function main(): Promise<void> {
 
   overlay.dispose();
   result.dispose();
+  gradcam.dispose(); // the explainer keeps a few tensors (transposed Dense kernels) until then
   console.log(`tensors:        ${tensorsBefore} before explain, ${tf.memory().numTensors} after disposing`);
   console.log(`overlay:        ${relative(process.cwd(), outPath)} (binary PPM, ${IMAGE_SIZE}×${IMAGE_SIZE})`);
 

@@ -7,7 +7,8 @@
  *   spatial size above 1×1.
  * - `SHARED_LAYER`: the layer is applied at several places in the model, so "its output" is
  *   ambiguous.
- * - `UNSUPPORTED_MODEL`: the model has several inputs or outputs, or its output is not `[N,K]`.
+ * - `UNSUPPORTED_MODEL`: the model has several inputs or outputs, a class is asked of a model
+ *   whose output is not `[N,K]`, or a method needs a head it does not have (CAM: GAP + Dense).
  * - `BAD_INPUT`: the input is not a tensor of rank 3 or 4, or its size or channel count is not
  *   what the model takes.
  * - `NON_FINITE_INPUT`: the input holds NaN or ±Infinity.

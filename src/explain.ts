@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ClassIndex, classIndexPerImage } from './core/class-index';
 import { gradientsOfScores, selectClassScores } from './core/gradients';
+import { selectRows } from './core/rows';
 import { firstComponentProjection } from './core/projection';
 import { GradCamError, formatShape } from './errors';
 import { METHODS } from './methods';
@@ -56,27 +57,39 @@ export function layerMaps(split: ModelSplit, pass: FeaturePass, images: tf.Tenso
   const head = pass.headFor({ rows, output });
 
   return tf.tidy(() => {
-    const rowIndex = rows === undefined ? undefined : tf.tensor1d(rows as number[], 'int32');
-    const pick = <T extends tf.Tensor>(t: T): T => (rowIndex === undefined ? t : (tf.gather(t, rowIndex) as T));
+    const pick = <T extends tf.Tensor>(t: T): T => (rows === undefined ? t : selectRows(t, rows));
     const activations = pick(pass.activations);
-    const rowImages = pick(images);
+    let rowImages: tf.Tensor4D | undefined; // only perturbation methods read them
 
-    // The class of each row: given, or the top-scoring one (from one forward pass of the head).
-    let classes: tf.Tensor1D | undefined;
-    if (targets.target === undefined) {
-      classes = classTensor(targets.classes, batch, split.numClasses, () => head(activations) as tf.Tensor2D);
-    }
     const scoreOf = (out: tf.Tensor, rowClasses: tf.Tensor1D | undefined): tf.Tensor1D => {
       if (targets.target !== undefined) return checkedTarget(targets.target, out);
       return selectClassScores(out as tf.Tensor2D, rowClasses as tf.Tensor1D);
     };
+    // The class of each row: given, or the top-scoring one, found from the head's output in the
+    // same forward pass that is differentiated (or scored), not an extra one.
+    let classes: tf.Tensor1D | undefined =
+      targets.target === undefined ? givenClasses(targets.classes, batch, split.numClasses) : undefined;
+    const findClasses = targets.target === undefined && classes === undefined;
+    const scoreWithClasses = (out: tf.Tensor): tf.Tensor1D => {
+      if (findClasses && classes === undefined) classes = tf.keep(tf.cast(tf.argMax(out, 1), 'int32') as tf.Tensor1D);
+      return scoreOf(out, classes);
+    };
 
     let g: tf.Tensor4D | undefined;
     let scores: tf.Tensor1D;
-    if (method.needsGradients) {
-      ({ gradients: g, scores } = gradientsOfScores((a) => scoreOf(head(a), classes), activations));
-    } else {
-      scores = scoreOf(head(activations), classes);
+    try {
+      if (method.needsGradients) {
+        ({ gradients: g, scores } = gradientsOfScores((a) => scoreWithClasses(head(a)), activations));
+      } else {
+        scores = scoreWithClasses(head(activations));
+      }
+    } finally {
+      // A kept tensor escapes tf.tidy: hand the tidy a plain copy to track instead.
+      if (findClasses && classes !== undefined) {
+        const kept = classes;
+        classes = tf.clone(kept);
+        kept.dispose();
+      }
     }
     const classOfRow = (row: number, copies: number): tf.Tensor1D | undefined =>
       classes === undefined ? undefined : (tf.tile(tf.slice(classes, [row], [1]), [copies]) as tf.Tensor1D);
@@ -84,7 +97,11 @@ export function layerMaps(split: ModelSplit, pass: FeaturePass, images: tf.Tenso
     const inputs: MethodInputs = {
       activations,
       gradients: g !== undefined && settings.counterfactual ? (tf.neg(g) as tf.Tensor4D) : g,
-      images: rowImages,
+      // Kept: a method may first read them inside its own tf.tidy; disposed below.
+      get images() {
+        rowImages ??= rows === undefined ? images : tf.keep(pick(images));
+        return rowImages;
+      },
       scores,
       scoreActivations: (row, variants) =>
         tf.tidy(() => {
@@ -106,8 +123,12 @@ export function layerMaps(split: ModelSplit, pass: FeaturePass, images: tf.Tenso
       batchSize: settings.batchSize,
       progress: (done, total) => settings.onProgress?.(done, total),
     };
-    const raw = rawMap(method.compute(inputs), activations, settings.eigenSmooth);
-    return { raw, scores, classes };
+    try {
+      const raw = rawMap(method.compute(inputs), activations, settings.eigenSmooth);
+      return { raw, scores, classes };
+    } finally {
+      if (rows !== undefined) rowImages?.dispose();
+    }
   });
 }
 
@@ -121,12 +142,12 @@ function rawMap(out: MethodOutput, activations: tf.Tensor4D, eigenSmooth: boolea
   return eigenSmooth ? firstComponentProjection(contributions as tf.Tensor4D) : (tf.sum(contributions, 3) as tf.Tensor3D);
 }
 
-function classTensor(
+/** The classes the caller chose, as int32 `[B]`, or undefined for each row's top class. */
+function givenClasses(
   classes: tf.Tensor1D | ClassIndex | undefined,
   batch: number,
   numClasses: number | undefined,
-  logits: () => tf.Tensor2D,
-): tf.Tensor1D {
+): tf.Tensor1D | undefined {
   if (classes instanceof tf.Tensor) return tf.clone(classes);
   if (numClasses === undefined) {
     throw new GradCamError(
@@ -134,8 +155,7 @@ function classTensor(
       'this model does not output class scores [N,K]; pass `target: (output) => scores` to say what to explain.',
     );
   }
-  if (classes !== undefined) return tf.tensor1d(classIndexPerImage(classes, batch, numClasses), 'int32');
-  return tf.cast(tf.argMax(logits(), 1), 'int32') as tf.Tensor1D;
+  return classes === undefined ? undefined : tf.tensor1d(classIndexPerImage(classes, batch, numClasses), 'int32');
 }
 
 function checkedTarget(target: TargetFunction, output: tf.Tensor): tf.Tensor1D {

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { GradCam } from './gradcam';
-export type { ExplainOptions, ExplainProgress, GradCamOptions, GradCamResult } from './gradcam';
+export type { ExplainOptions, ExplainProgress, GradCamOptions, GradCamResult, TopKOptions } from './gradcam';
 export type { TargetFunction } from './explain';
 export { CAM_METHODS } from './methods/method';
 export type { CamMethodName } from './methods/method';
@@ -27,7 +27,7 @@ export { guidedBackprop, guidedGradCam, deprocessSaliency } from './guided-backp
 export type { GuidedBackpropOptions, GuidedBackpropResult } from './guided-backprop';
 
 export { splitModel } from './model/split-model';
-export type { FeaturePass, ModelSplit } from './model/split-model';
+export type { FeaturePass, ModelSplit, SplitOptions } from './model/split-model';
 export type { HeadOptions } from './model/split';
 
 export { GradCamError } from './errors';

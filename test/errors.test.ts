@@ -109,7 +109,9 @@ describe('GradCam errors', () => {
     layer.setWeights([nanKernel, bias]);
     nanKernel.dispose();
     const x = randomImages(1);
-    expectGradCamError(() => new GradCam(broken, { layerName: 'conv1' }).explain(x), 'NON_FINITE_RESULT', /non-finite/);
+    const explainer = new GradCam(broken, { layerName: 'conv1' });
+    expectGradCamError(() => explainer.explain(x), 'NON_FINITE_RESULT', /non-finite/);
+    explainer.dispose();
     x.dispose();
     broken.dispose();
   });

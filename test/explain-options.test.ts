@@ -224,7 +224,9 @@ describe('explain options', () => {
   it('CAM on a model whose head is not GAP + Dense is an UNSUPPORTED_MODEL error', () => {
     const plain = buildFixtureModel(loadFixture('plain'));
     const x = toTensor(loadFixture('plain').images[0].tensor);
-    expectGradCamError(() => new GradCam(plain, { layerName: 'conv3' }).explain(x, { method: 'cam' }), 'UNSUPPORTED_MODEL', /global average pooling/);
+    const explainer = new GradCam(plain, { layerName: 'conv3' });
+    expectGradCamError(() => explainer.explain(x, { method: 'cam' }), 'UNSUPPORTED_MODEL', /global average pooling/);
+    explainer.dispose();
     x.dispose();
     plain.dispose();
   });
@@ -268,5 +270,35 @@ describe('every method', () => {
     r.dispose();
     expect(tf.memory().numTensors).toBe(count);
     expect(snapshot(model)).toBe(before);
+  });
+});
+
+describe('option combinations that do not apply', () => {
+  it('counterfactual with a method that uses no gradients, and explainTopK with augSmooth, are BAD_OPTION', () => {
+    expectGradCamError(() => gc.explain(images, { method: 'scorecam', counterfactual: true }), 'BAD_OPTION', /uses none/);
+    expectGradCamError(() => gc.explainTopK(images, 2, { augSmooth: true } as never), 'BAD_OPTION', /augSmooth/);
+  });
+});
+
+describe('a model whose output is a feature map (segmentation-like)', () => {
+  const input = tfl.input({ shape: [8, 8, 3] });
+  const features = conv('features', 4).apply(input) as tfl.SymbolicTensor;
+  const mask = tfl.layers.conv2d({ name: 'mask', filters: 2, kernelSize: 1, activation: 'softmax' }).apply(features) as tfl.SymbolicTensor;
+  const seg = tfl.model({ inputs: input, outputs: mask });
+  afterAll(() => seg.dispose());
+
+  it('auto-detects the last feature map before the output, not the output itself', () => {
+    expect(new GradCam(seg).layerName).toBe('features');
+  });
+
+  it('explains a target function (the logit of class 1 summed over the image) and needs one', () => {
+    const x = randomImages(2);
+    const g = new GradCam(seg);
+    const r = g.explain(x, { target: (out) => tf.sum(tf.slice(out, [0, 0, 0, 1], [-1, -1, -1, 1]), [1, 2, 3]) as tf.Tensor1D });
+    expect(r.heatmap.shape).toEqual([2, 8, 8]);
+    expect(r.classIndex).toEqual([-1, -1]);
+    r.dispose();
+    expectGradCamError(() => g.explain(x), 'UNSUPPORTED_MODEL', /target/);
+    x.dispose();
   });
 });

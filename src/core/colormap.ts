@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { lookupRows } from '../backends/lookup';
 import { GradCamError } from '../errors';
 import { COLORMAP_HEX } from './colormap-data';
 
@@ -55,7 +56,7 @@ export function colormapTable(name: ColormapName): Float32Array {
  * Colours heatmaps on the device: heatmap `[..]` in [0,1] → `[.., 3]` RGB in [0,1].
  *
  * Each value is clipped to [0,1] and turned into a table index `round(255 · value)` (tf.round, i.e. half to
- * even), then looked up with a single `tf.gather` in the map's 256×3 table. With the `'jet'` table this is
+ * even), then looked up (one `tf.gather`, or a plain loop on the cpu and wasm backends) in the map's 256×3 table. With the `'jet'` table this is
  * `cv2.applyColorMap(uint8(255 · heatmap), cv2.COLORMAP_JET)` turned to RGB and divided by 255, up to the
  * rounding: we round, whereas pytorch-grad-cam's `show_cam_on_image` truncates with `np.uint8(255 * mask)`,
  * so single pixels of their overlays can sit one lookup step below ours.
@@ -74,6 +75,6 @@ export function applyColormap(heatmap: tf.Tensor, name: ColormapName = 'jet'): t
     const clipped = tf.clipByValue(tf.cast(heatmap, 'float32'), 0, 1);
     const index = tf.cast(tf.round(tf.mul(clipped, TABLE_SIZE - 1)), 'int32');
     const lookup = tf.tensor2d(table, [TABLE_SIZE, 3], 'float32');
-    return tf.gather(lookup, index);
+    return lookupRows(lookup, index);
   });
 }

@@ -30,19 +30,25 @@ export interface FeatureMapLayer extends LayerEntry {
 
 /**
  * The layers whose output is a feature map `[N,h,w,C]` with h·w > 1, in execution order
- * (a nested model's own layers come right after the model itself). Decided by output shape,
- * so any layer type qualifies.
+ * (a nested model's own layers come right after the model itself), leaving out the layer that
+ * produces the model's output. Decided by output shape, so any layer type qualifies.
  */
 export function featureMapLayers(model: LayersModel): FeatureMapLayer[] {
   const pathOf = new Map(listLayers(model).map((e) => [e.layer, e.path] as const));
   const found: FeatureMapLayer[] = [];
+  // The model's own output (e.g. a segmentation map) has nothing after it to explain from.
+  const final = new Set<SymbolicTensor>(model.outputs);
   const walk = (outputs: readonly SymbolicTensor[]): void => {
     for (const call of callsInOrder(outputs)) {
       const path = pathOf.get(call.layer);
-      if (path !== undefined && call.outputs.length === 1 && isSpatial(call.outputs[0].shape)) {
+      const isFinal = call.outputs.some((s) => final.has(s));
+      if (path !== undefined && !isFinal && call.outputs.length === 1 && isSpatial(call.outputs[0].shape)) {
         found.push({ path, layer: call.layer, shape: call.outputs[0].shape });
       }
-      if (isContainer(call.layer)) walk(call.layer.outputs);
+      if (isContainer(call.layer)) {
+        if (isFinal) call.layer.outputs.forEach((s) => final.add(s));
+        walk(call.layer.outputs);
+      }
     }
   };
   walk(model.outputs);

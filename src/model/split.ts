@@ -1,8 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { selectRows } from '../core/rows';
 import { GradCamError, formatShape } from '../errors';
-import { type Layer, type LayerCall, type Values, applyLayer, callsInOrder, isContainer, runCall, valueOf } from './graph';
-import { runCalls } from './score';
+import {
+  type ApplyLayer,
+  type Layer,
+  type LayerCall,
+  type Values,
+  applyLayer,
+  callsInOrder,
+  isContainer,
+  runCall,
+  valueOf,
+} from './graph';
+import { type KernelCache, applyDense, isFastDense } from './dense-head';
+import { applyForScores } from './score';
 
 /**
  * A model cut at the target layer, at one level of nesting. The body (every call that does not
@@ -138,18 +150,41 @@ function runBodyLevel(plan: SplitPlan, feeds: readonly tf.Tensor[], kept: Values
  * Runs the head: from (possibly substituted) activations to the graph's outputs, reusing the
  * kept body tensors. The call that produces `scoresOf` yields pre-softmax scores.
  */
-export function runHead(plan: SplitPlan, kept: Values, activations: tf.Tensor, scoresOf?: SymbolicTensor): tf.Tensor[] {
+export function runHead(
+  plan: SplitPlan,
+  kept: Values,
+  activations: tf.Tensor,
+  scoresOf?: SymbolicTensor,
+  kernels?: KernelCache,
+): tf.Tensor[] {
   const values: Values = new Map(kept);
   const { splitCall, inner } = plan;
   if (inner === undefined) {
     values.set(splitCall.outputs[0], activations);
   } else {
     const at = scoresOf === undefined ? -1 : splitCall.outputs.indexOf(scoresOf);
-    const innerOut = runHead(inner, kept, activations, at >= 0 ? inner.outputs[at] : undefined);
+    const innerOut = runHead(inner, kept, activations, at >= 0 ? inner.outputs[at] : undefined, kernels);
     splitCall.outputs.forEach((s, i) => values.set(s, innerOut[i]));
   }
-  runCalls(plan.headCalls, values, scoresOf);
+  for (const call of plan.headCalls) {
+    runCall(call, values, headApply(scoresOf !== undefined && call.outputs.includes(scoresOf), kernels));
+  }
   return plan.outputs.map((s) => valueOf(values, s));
+}
+
+/** How the head runs a layer: Dense layers through the cheap-gradient path, the rest as usual. */
+function headApply(forScores: boolean, kernels: KernelCache | undefined): ApplyLayer {
+  return (layer, inputs) => {
+    if (isFastDense(layer, inputs, forScores)) {
+      return [applyDense(layer, inputs[0] as tf.Tensor2D, forScores, kernels?.transposed(layer))];
+    }
+    return forScores ? applyForScores(layer, inputs) : applyLayer(layer, inputs);
+  };
+}
+
+/** Every layer the head of `plan` runs, nested plans included. */
+export function headLayers(plan: SplitPlan): Layer[] {
+  return [...plan.headCalls.map((c) => c.layer), ...(plan.inner === undefined ? [] : headLayers(plan.inner))];
 }
 
 /** Which rows of the body pass a head's activations belong to, and what it outputs. */
@@ -164,15 +199,19 @@ export interface HeadOptions {
 }
 
 /** A head over the kept body tensors: activations `[B,h,w,C]` → the model's output for them. */
-export function scoreHead(plan: SplitPlan, kept: Values, options: HeadOptions = {}): (a: tf.Tensor4D) => tf.Tensor {
+export function scoreHead(
+  plan: SplitPlan,
+  kept: Values,
+  options: HeadOptions = {},
+  kernels?: KernelCache,
+): (a: tf.Tensor4D) => tf.Tensor {
   const { rows, output = 'logits' } = options;
   const scoresOf = output === 'logits' ? plan.outputs[0] : undefined;
   // tf.tidy: the head's intermediate tensors must not outlive a call made outside a tidy.
-  if (rows === undefined || kept.size === 0) return (a) => tf.tidy(() => runHead(plan, kept, a, scoresOf)[0]);
+  if (rows === undefined || kept.size === 0) return (a) => tf.tidy(() => runHead(plan, kept, a, scoresOf, kernels)[0]);
   return (a) =>
     tf.tidy(() => {
-      const index = tf.tensor1d(rows as number[], 'int32');
-      const copies: Values = new Map([...kept].map(([s, v]) => [s, tf.gather(v, index)] as const));
-      return runHead(plan, copies, a, scoresOf)[0];
+      const copies: Values = new Map([...kept].map(([s, v]) => [s, selectRows(v, rows)] as const));
+      return runHead(plan, copies, a, scoresOf, kernels)[0];
     });
 }

@@ -20,9 +20,11 @@ const model = tfl.sequential({ layers: [
 ] });
 const image = tf.ones([6, 6, 3]);
 const before = tf.memory().numTensors;
-const r = new gradcam.GradCam(model).explain(image);
+const explainer = new gradcam.GradCam(model);
+const r = explainer.explain(image);
 const out = { layer: r.layerName, shape: r.heatmap.shape, version: gradcam.version, errorName: new gradcam.GradCamError('BAD_INPUT', 'x').name };
 r.dispose();
+explainer.dispose();
 out.leaked = tf.memory().numTensors - before;
 console.log(JSON.stringify(out));
 `;
@@ -32,7 +34,7 @@ function runNode(args: string[], source: string): unknown {
   return JSON.parse(stdout.trim().split('\n').pop() as string);
 }
 
-const expected = { shape: [1, 6, 6], version: '0.1.0', errorName: 'GradCamError', leaked: 0 };
+const expected = { shape: [1, 6, 6], version: '0.2.0', errorName: 'GradCamError', leaked: 0 };
 
 describe('the built package', () => {
   it('imports as ESM by its name', () => {
