@@ -30,6 +30,8 @@ export { splitModel } from './model/split-model';
 export type { FeaturePass, ModelSplit, SplitOptions } from './model/split-model';
 export type { HeadOptions } from './model/split';
 
+export { ensureGradientKernels } from './backends/gradient-kernels';
+
 export { GradCamError } from './errors';
 export type { GradCamErrorCode } from './errors';
 

@@ -61,16 +61,5 @@ const maxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return out;
 };
 
-let installed = false;
-
-/**
- * Replaces the wasm backend's `MaxPoolGrad` with the correct one above, once, when wasm is the
- * active backend. A no-op on every other backend. It changes the gradient for all users of the
- * wasm backend in this page or process — for the better: it then agrees with the cpu backend.
- */
-export function ensureCorrectMaxPoolGrad(): void {
-  if (installed || tf.getBackend() !== 'wasm') return;
-  if (tf.getKernel(tf.MaxPoolGrad, 'wasm') !== undefined) tf.unregisterKernel(tf.MaxPoolGrad, 'wasm');
-  tf.registerKernel({ kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad });
-  installed = true;
-}
+/** The kernel config, for {@link ensureGradientKernels}. */
+export const maxPoolGradConfig: tf.KernelConfig = { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ensureCorrectMaxPoolGrad } from '../backends/max-pool-grad';
+import { ensureGradientKernels } from '../backends/gradient-kernels';
 import { GradCamError, formatShape } from '../errors';
 import { assertRank } from './assert';
 import { type ClassIndex, classIndexPerImage } from './class-index';
@@ -61,7 +61,7 @@ export function gradientsOfScores(score: (a: tf.Tensor4D) => tf.Tensor1D, activa
     }
   };
 
-  ensureCorrectMaxPoolGrad();
+  ensureGradientKernels();
   const seed = tf.ones([batch]) as tf.Tensor1D;
   try {
     const { value, grad } = tf.valueAndGrad(scoreSafely)(activations, seed);

@@ -50,7 +50,7 @@ beforeAll(async () => {
   await tf.ready();
   expect(tf.getBackend()).toBe('wasm');
   originalKernel = tf.getKernel('MaxPoolGrad', 'wasm');
-  // Installs the replacement: gradientsForClass calls ensureCorrectMaxPoolGrad on wasm.
+  // Installs the replacement: gradientsForClass calls ensureGradientKernels, which installs it on wasm.
   const before = tf.memory().numTensors;
   const a = tf.ones([2, 2, 2, 3]) as tf.Tensor4D;
   const head = (t: tf.Tensor4D): tf.Tensor2D => tf.reshape(tf.mean(t, [1, 2]), [2, 3]) as tf.Tensor2D;

@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
+import { maxPoolGradConfig } from './max-pool-grad';
+
+/**
+ * Gradient kernels the library supplies where a backend lacks one or gets it wrong, installed
+ * once per backend the first time gradients are taken on it:
+ *
+ * - wasm `MaxPoolGrad` — replaced: the wasm one drops the gradient of windows whose maximum is
+ *   ≤ 0 (see max-pool-grad.ts);
+ * - wasm `Conv2DBackpropFilter` — added: missing in tfjs-backend-wasm 4.x, needed for the
+ *   gradient of convolutions with a fused linear/relu6 activation and for training.
+ *
+ * They stay installed for the page or process and serve every user of that backend, training
+ * included: with them wasm gives the same gradients as the cpu backend.
+ */
+const KERNELS: readonly tf.KernelConfig[] = [maxPoolGradConfig, conv2dBackpropFilterConfig];
+
+const installedFor = new Set<string>();
+
+/**
+ * Installs the library's gradient kernels for the active backend (a no-op after the first call,
+ * and on backends that need none). Called by every function that takes gradients; call it
+ * yourself before training a model on wasm.
+ */
+export function ensureGradientKernels(): void {
+  const backend = tf.getBackend();
+  if (installedFor.has(backend)) return;
+  for (const config of KERNELS.filter((k) => k.backendName === backend)) {
+    if (tf.getKernel(config.kernelName, backend) !== undefined) tf.unregisterKernel(config.kernelName, backend);
+    tf.registerKernel(config);
+  }
+  installedFor.add(backend);
+}
