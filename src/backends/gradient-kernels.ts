@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
+import { depthwiseBackpropConfigs } from './depthwise-backprop';
 import { maxPoolGradConfig } from './max-pool-grad';
 
 /**
@@ -9,12 +10,14 @@ import { maxPoolGradConfig } from './max-pool-grad';
  * - wasm `MaxPoolGrad` — replaced: the wasm one drops the gradient of windows whose maximum is
  *   ≤ 0 (see max-pool-grad.ts);
  * - wasm `Conv2DBackpropFilter` — added: missing in tfjs-backend-wasm 4.x, needed for the
- *   gradient of convolutions with a fused linear/relu6 activation and for training.
+ *   gradient of convolutions with a fused linear/relu6 activation and for training;
+ * - wasm `DepthwiseConv2dNativeBackpropInput` and `…BackpropFilter` — added: missing too, needed
+ *   whenever a depthwise convolution lies after the target layer (MobileNet-style networks).
  *
  * They stay installed for the page or process and serve every user of that backend, training
  * included: with them wasm gives the same gradients as the cpu backend.
  */
-const KERNELS: readonly tf.KernelConfig[] = [maxPoolGradConfig, conv2dBackpropFilterConfig];
+const KERNELS: readonly tf.KernelConfig[] = [maxPoolGradConfig, conv2dBackpropFilterConfig, ...depthwiseBackpropConfigs];
 
 const installedFor = new Set<string>();
 

@@ -6,7 +6,8 @@ import { ensureGradientKernels } from '../../src';
  * The wasm Conv2DBackpropFilter the library supplies must give the cpu backend's filter
  * gradients, for the paddings and strides convolutions use.
  */
-const CASES: Array<{ name: string; x: number[]; filter: number[]; strides: number; pad: 'same' | 'valid' }> = [
+type Shape4 = [number, number, number, number];
+const CASES: Array<{ name: string; x: Shape4; filter: Shape4; strides: number; pad: 'same' | 'valid' }> = [
   { name: '3×3 same, stride 1', x: [2, 9, 9, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'same' },
   { name: '3×3 valid, stride 2', x: [2, 9, 8, 4], filter: [3, 3, 4, 6], strides: 2, pad: 'valid' },
   { name: '5×5 same, stride 2 (uneven padding)', x: [1, 10, 10, 2], filter: [5, 5, 2, 3], strides: 2, pad: 'same' },
@@ -20,7 +21,8 @@ function filterGradient(c: (typeof CASES)[number]): { values: Float32Array; shap
     const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 2) as tf.Tensor4D;
     const out = tf.conv2d(x, filter, c.strides, c.pad);
     const weights = tf.randomNormal(out.shape, 0, 1, 'float32', 3);
-    const grad = tf.grad((f: tf.Tensor4D) => tf.sum(tf.mul(tf.fused.conv2d({ x, filter: f, strides: c.strides, pad: c.pad }), weights)))(filter);
+    const loss = (f: tf.Tensor) => tf.sum(tf.mul(tf.fused.conv2d({ x, filter: f as tf.Tensor4D, strides: c.strides, pad: c.pad }), weights));
+    const grad = tf.grad(loss)(filter);
     return { values: grad.dataSync() as Float32Array, shape: grad.shape };
   });
 }
