@@ -1,13 +1,31 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2020',
-  // tfjs is a peer dependency: the user's copy must be the one we register gradients on.
-  external: [/^@tensorflow\//],
-  tsconfig: 'tsconfig.build.json',
-});
+// tfjs and sharp are peer dependencies: the user's copies must be the ones we use.
+const external = [/^@tensorflow\//, 'sharp'];
+
+export default defineConfig([
+  {
+    // The library: the core, the demo model and scenes, and the Node helpers (files, images).
+    entry: { index: 'src/index.ts', demo: 'src/demo/index.ts', node: 'src/node/index.ts', browser: 'src/browser/index.ts' },
+    format: ['esm', 'cjs'],
+    // Shared code (GradCamError above all) in common chunks, so that `instanceof` works across
+    // the entries in both formats.
+    splitting: true,
+    dts: true,
+    sourcemap: true,
+    target: 'es2020',
+    external,
+    tsconfig: 'tsconfig.build.json',
+  },
+  {
+    // The `tfjs-gradcam` command.
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node18',
+    platform: 'node',
+    banner: { js: '#!/usr/bin/env node' },
+    external,
+    tsconfig: 'tsconfig.build.json',
+  },
+]);

@@ -10,7 +10,7 @@
  * - `UNSUPPORTED_MODEL`: the model has several inputs or outputs, a class is asked of a model
  *   whose output is not `[N,K]`, or a method needs a head it does not have (CAM: GAP + Dense).
  * - `BAD_INPUT`: the input is not a tensor of rank 3 or 4, or its size or channel count is not
- *   what the model takes.
+ *   what the model takes; in `tfjs-gradcam/node`, a file that cannot be read or decoded.
  * - `NON_FINITE_INPUT`: the input holds NaN or ±Infinity.
  * - `NON_FINITE_RESULT`: the model itself produced NaN or ±Infinity (e.g. from its weights).
  * - `BAD_CLASS_INDEX`: a class index is not an integer in `[0, K)`, or a per-image list has the

@@ -57,7 +57,8 @@ const tfl = require('@tensorflow/tfjs-layers'); const gradcam = require('tfjs-gr
       expect(code.length).toBeLessThan(100_000);
     }
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    expect(Object.keys(pkg.peerDependencies)).toEqual(['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers']);
+    expect(Object.keys(pkg.peerDependencies)).toEqual(['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', 'sharp']);
+    expect(pkg.peerDependenciesMeta.sharp.optional).toBe(true);
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.sideEffects).toBe(false);
   });

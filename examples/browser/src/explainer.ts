@@ -1,0 +1,149 @@
+/**
+ * A model and its `GradCam`, ready to explain canvases: the part of the page that does tensor
+ * work. Every tensor made here is disposed here, except each call's `result`, which the caller
+ * disposes once it has drawn it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { type CamMethodName, GradCam, type GradCamResult } from '../../../src';
+
+/** One class and its score, for the top-3 list. */
+export interface Ranked {
+  index: number;
+  label: string;
+  score: number;
+}
+
+/** What {@link Explainer.explain} returns. */
+export interface Explained {
+  /** The explanation of the top class; dispose it when drawn. */
+  result: GradCamResult;
+  /** The three best classes, best first. */
+  top: Ranked[];
+  /** Where the heatmap peaks, in the model input's pixels. */
+  peak: { row: number; col: number };
+}
+
+/** A rank-4 layer output `[N,h,w,C]` with a spatial size above 1×1: a possible target layer. */
+export interface LayerChoice {
+  /** The name GradCam takes (`outer/inner` inside a nested model). */
+  name: string;
+  /** `h×w×C`. */
+  shape: string;
+}
+
+/** The layers GradCam can target: rank-4 outputs with a spatial size above 1×1, nested models included. */
+export function featureMapLayers(model: LayersModel): LayerChoice[] {
+  const choices: LayerChoice[] = [];
+  const visit = (layers: LayersModel['layers'], prefix: string): void => {
+    for (const layer of layers) {
+      const inner = (layer as Partial<LayersModel>).layers;
+      if (Array.isArray(inner)) visit(inner, `${prefix}${layer.name}/`);
+      let shape: unknown;
+      try {
+        shape = layer.outputShape;
+      } catch {
+        continue; // a layer applied at several places has no single output shape
+      }
+      if (!Array.isArray(shape) || shape.length !== 4 || Array.isArray(shape[0])) continue;
+      const [, h, w, c] = shape as Array<number | null>;
+      if ((h ?? 2) > 1 || (w ?? 2) > 1) choices.push({ name: `${prefix}${layer.name}`, shape: `${h ?? '?'}×${w ?? '?'}×${c ?? '?'}` });
+    }
+  };
+  visit(model.layers, '');
+  return choices;
+}
+
+/** Explains canvases with one model: preprocessing, top-3 and Grad-CAM. */
+export class Explainer {
+  /** `[height, width]` of the model's input. */
+  readonly inputSize: readonly [number, number];
+  private gradcam: GradCam;
+  private readonly input: HTMLCanvasElement;
+  private readonly inputContext: CanvasRenderingContext2D;
+
+  /**
+   * @param model a single-input image classifier `[N,H,W,3]` → `[N,K]`.
+   * @param labels the class names (missing ones show as "class i").
+   * @param range the input range the model expects, e.g. [0, 1] or [−1, 1].
+   * @param layerName the target layer; omitted: GradCam's default (the last feature map).
+   */
+  constructor(
+    readonly model: LayersModel,
+    private readonly labels: readonly string[],
+    private range: readonly [number, number] = [0, 1],
+    private layerName?: string,
+  ) {
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new Error('The model must have one input and one output.');
+    }
+    const shape = model.inputs[0].shape;
+    if (shape.length !== 4 || shape[3] !== 3) {
+      throw new Error(`The model's input must be RGB images [N,H,W,3], got [${shape.join(',')}].`);
+    }
+    this.inputSize = [shape[1] ?? 224, shape[2] ?? 224];
+    this.input = document.createElement('canvas');
+    [this.input.height, this.input.width] = this.inputSize;
+    const context = this.input.getContext('2d', { willReadFrequently: true });
+    if (context === null) throw new Error('no 2-D canvas context');
+    this.inputContext = context;
+    this.gradcam = new GradCam(model, { layerName });
+  }
+
+  /** The target layer GradCam uses. */
+  get layer(): string {
+    return this.gradcam.layerName;
+  }
+
+  /** Changes the input range the model expects (e.g. [−1, 1] for MobileNet). */
+  setRange(range: readonly [number, number]): void {
+    this.range = range;
+  }
+
+  /** Re-plans GradCam: after a backend switch, or for another target layer (`undefined`: the default). */
+  replan(layerName: string | undefined = this.layerName): void {
+    const next = new GradCam(this.model, { layerName });
+    this.gradcam.dispose();
+    this.gradcam = next;
+    this.layerName = layerName;
+  }
+
+  /**
+   * Explains the model's top class for the picture on `canvas` (resized to the model's input
+   * size, the whole picture: crop it first to keep its aspect ratio).
+   */
+  async explain(canvas: HTMLCanvasElement, method: CamMethodName): Promise<Explained> {
+    const [height, width] = this.inputSize;
+    let source = canvas;
+    if (canvas.width !== width || canvas.height !== height) {
+      this.inputContext.drawImage(canvas, 0, 0, width, height);
+      source = this.input;
+    }
+    const [low, high] = this.range;
+    const image = tf.tidy(() => tf.add(tf.mul(tf.cast(tf.browser.fromPixels(source), 'float32'), (high - low) / 255), low));
+    let scores: tf.Tensor | undefined;
+    let result: GradCamResult | undefined;
+    try {
+      scores = tf.tidy(() => this.model.predict(tf.expandDims(image, 0)) as tf.Tensor);
+      result = this.gradcam.explain(image, { method }); // the top class
+      const [values, map] = await Promise.all([scores.data(), result.heatmap.data()]);
+      const top = Array.from(values, (score, index) => ({ index, score, label: this.labels[index] ?? `class ${index}` }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 3);
+      let best = 0;
+      for (let i = 1; i < map.length; i++) if (map[i] > map[best]) best = i;
+      return { result, top, peak: { row: Math.floor(best / width), col: best % width } };
+    } catch (err) {
+      result?.dispose();
+      throw err;
+    } finally {
+      tf.dispose([image, scores ?? []]);
+    }
+  }
+
+  /** Frees GradCam's tensors and the model. */
+  dispose(): void {
+    this.gradcam.dispose();
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * The page: live Grad-CAM on an animated scene, a webcam or a video file, and a still-image
+ * mode, with the demo model or a LayersModel of your own.
+ *
+ * URL parameters set the controls at start: `?source=scene|webcam|file`, `backend=wasm|webgl|cpu`,
+ * `method=gradcam|…`, `colormap=jet|…`, `opacity=0.5`, `mode=video|still`, `seed=1`, and
+ * `shapeSeconds=4` (how long each shape of the animated scene stays).
+ * `window.__gradcam` exposes the counters the end-to-end test reads.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError } from '../../../src';
+import { DEMO_CLASSES, DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../../src/demo';
+import { BACKENDS, type BackendName, isBackendName, useBackend } from './backends';
+import { Explainer, type Ranked, featureMapLayers } from './explainer';
+import { type FrameSource, LiveLoop, type LiveStats, SceneSource, VideoSource } from './live';
+import { StillView } from './still';
+
+/** What the end-to-end test reads. */
+interface PageHook extends LiveStats {
+  /** True once the model is loaded and the first source started. */
+  ready: boolean;
+  /** The last error shown, '' if none. */
+  error: string;
+  mode: 'video' | 'still';
+  /** The target layer in use. */
+  layer: string;
+  /** Still mode: the top class of the last picture rendered, and how many renders finished. */
+  stillLabel: string;
+  stillRenders: number;
+}
+
+declare global {
+  interface Window {
+    __gradcam?: PageHook;
+  }
+}
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (found === null) throw new Error(`missing #${id}`);
+  return found as T;
+}
+
+const ui = {
+  tabVideo: element<HTMLButtonElement>('tab-video'),
+  tabStill: element<HTMLButtonElement>('tab-still'),
+  method: element<HTMLSelectElement>('method'),
+  colormap: element<HTMLSelectElement>('colormap'),
+  backend: element<HTMLSelectElement>('backend'),
+  opacity: element<HTMLInputElement>('opacity'),
+  opacityValue: element<HTMLOutputElement>('opacity-value'),
+  layer: element<HTMLSelectElement>('layer'),
+  userModel: element<HTMLDivElement>('user-model'),
+  modelUrl: element<HTMLInputElement>('model-url'),
+  modelUrlLoad: element<HTMLButtonElement>('model-url-load'),
+  modelFiles: element<HTMLInputElement>('model-files'),
+  inputRange: element<HTMLSelectElement>('input-range'),
+  status: element<HTMLParagraphElement>('status'),
+  videoMode: element<HTMLElement>('video-mode'),
+  stillMode: element<HTMLElement>('still-mode'),
+  source: element<HTMLSelectElement>('source'),
+  videoFile: element<HTMLInputElement>('video-file'),
+  pause: element<HTMLButtonElement>('pause'),
+  overlay: element<HTMLCanvasElement>('overlay'),
+  top3: element<HTMLOListElement>('top3'),
+  fps: element<HTMLElement>('fps'),
+  ms: element<HTMLElement>('ms'),
+  counts: element<HTMLElement>('counts'),
+  tensors: element<HTMLElement>('tensors'),
+  video: element<HTMLVideoElement>('video'),
+  videoCaption: element<HTMLElement>('video-caption'),
+  drop: element<HTMLDivElement>('drop'),
+  imageFile: element<HTMLInputElement>('image-file'),
+  stillHeatmap: element<HTMLCanvasElement>('still-heatmap'),
+  stillOverlay: element<HTMLCanvasElement>('still-overlay'),
+  stillTop3: element<HTMLOListElement>('still-top3'),
+  download: element<HTMLButtonElement>('download'),
+};
+
+const params = new URLSearchParams(location.search);
+const seed = Number.parseInt(params.get('seed') ?? '1', 10) || 1;
+const shapeSeconds = Number.parseFloat(params.get('shapeSeconds') ?? '') || undefined;
+
+function fillSelect(select: HTMLSelectElement, values: readonly string[], initial: string | null): void {
+  select.replaceChildren(...values.map((v) => new Option(v, v)));
+  if (initial !== null && values.includes(initial)) select.value = initial;
+}
+fillSelect(ui.method, CAM_METHODS, params.get('method'));
+fillSelect(ui.colormap, COLORMAPS, params.get('colormap'));
+fillSelect(ui.backend, BACKENDS, params.get('backend'));
+const opacityParam = Number.parseFloat(params.get('opacity') ?? '');
+if (opacityParam >= 0 && opacityParam <= 1) ui.opacity.value = String(opacityParam);
+ui.opacityValue.value = Number(ui.opacity.value).toFixed(2);
+const sourceParam = params.get('source');
+if (sourceParam === 'scene' || sourceParam === 'webcam' || sourceParam === 'file') ui.source.value = sourceParam;
+
+const settings = {
+  method: (): CamMethodName => ui.method.value as CamMethodName,
+  colormap: (): ColormapName => ui.colormap.value as ColormapName,
+  opacity: (): number => Number(ui.opacity.value),
+};
+
+const hook: PageHook = {
+  frames: 0,
+  skipped: 0,
+  scored: 0,
+  hits: 0,
+  correct: 0,
+  scoredByClass: [],
+  hitsByClass: [],
+  captureMs: 0,
+  inferenceMs: 0,
+  drawMs: 0,
+  fps: 0,
+  numTensors: 0,
+  numTensorsAtFrame10: -1,
+  backend: '',
+  label: '',
+  hit: null,
+  running: false,
+  pacing: '',
+  ready: false,
+  error: '',
+  mode: 'video',
+  layer: '',
+  stillLabel: '',
+  stillRenders: 0,
+};
+window.__gradcam = hook;
+
+function showStatus(text: string): void {
+  ui.status.textContent = text;
+  ui.status.classList.remove('error');
+}
+
+function showError(err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  ui.status.textContent = message;
+  ui.status.classList.add('error');
+  hook.error = message;
+  // A bad choice (a method the model does not support, a camera refused, …) is the user's to
+  // fix: a warning. Anything else is a bug: an error (the end-to-end test fails on those).
+  if (err instanceof GradCamError || err instanceof DOMException) console.warn(err);
+  else console.error(err);
+}
+
+function renderTop(list: HTMLOListElement, top: readonly Ranked[]): void {
+  list.replaceChildren(
+    ...top.map((r) => {
+      const item = document.createElement('li');
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      bar.style.width = `${Math.max(0, Math.min(1, r.score)) * 6}rem`;
+      item.append(`${r.label} ${r.score.toFixed(3)}`, bar);
+      return item;
+    }),
+  );
+}
+
+/** Runs page actions one after another, so a change never overlaps another. */
+let queue: Promise<void> = Promise.resolve();
+function serial(action: () => Promise<void>): Promise<void> {
+  queue = queue.then(action).catch(showError);
+  return queue;
+}
+
+let explainer: Explainer;
+let loop: LiveLoop;
+const still = new StillView(ui.stillHeatmap, ui.stillOverlay);
+let mode: 'video' | 'still' = params.get('mode') === 'still' ? 'still' : 'video';
+let paused = false;
+
+function onFrame(explained: { top: Ranked[] }, stats: LiveStats): void {
+  Object.assign(hook, stats);
+  renderTop(ui.top3, explained.top);
+  const n = Math.max(1, stats.frames);
+  ui.fps.textContent = stats.fps.toFixed(1);
+  ui.ms.textContent = `${(stats.inferenceMs / n).toFixed(1)} + ${(stats.drawMs / n).toFixed(1)} ms (frame read ${(stats.captureMs / n).toFixed(1)} ms)`;
+  const percent = (k: number): string => `${((100 * k) / stats.scored).toFixed(0)} %`;
+  const score = stats.scored > 0 ? `; shape recognised in ${percent(stats.correct)}, peak on it in ${percent(stats.hits)}` : '';
+  ui.counts.textContent = `${stats.frames} / ${stats.skipped}${score}`;
+  ui.tensors.textContent = String(stats.numTensors);
+}
+
+/** Pauses the live loop around a change, then resumes it where it should run. */
+async function withLoopStopped(change: () => Promise<void> | void): Promise<void> {
+  await loop.stop();
+  try {
+    await change();
+  } finally {
+    loop.resetStats();
+    Object.assign(hook, loop.stats, { layer: explainer.layer });
+    if (mode === 'video' && !paused) loop.start();
+    if (mode === 'still') await renderStill();
+  }
+}
+
+function fillLayers(): void {
+  const auto = new Option(`auto (${explainer.layer})`, '');
+  const choices = featureMapLayers(explainer.model).map((c) => new Option(`${c.name} — ${c.shape}`, c.name));
+  ui.layer.replaceChildren(auto, ...choices);
+  hook.layer = explainer.layer;
+}
+
+async function useExplainer(next: Explainer): Promise<void> {
+  await withLoopStopped(() => {
+    const old = explainer;
+    explainer = next;
+    loop.setExplainer(next);
+    old.dispose();
+    fillLayers();
+  });
+}
+
+// ---- sources -------------------------------------------------------------------------------
+
+async function openSource(kind: string): Promise<FrameSource | undefined> {
+  ui.video.hidden = true;
+  ui.videoCaption.hidden = true;
+  ui.videoFile.hidden = kind !== 'file';
+  if (kind === 'scene') return new SceneSource(DEMO_IMAGE_SIZE, seed, shapeSeconds);
+  const video = ui.video;
+  if (kind === 'webcam') {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    video.srcObject = stream;
+    await video.play();
+    ui.video.hidden = ui.videoCaption.hidden = false;
+    return new VideoSource(video, ui.overlay.width, () => {
+      for (const track of stream.getTracks()) track.stop();
+      video.srcObject = null;
+    });
+  }
+  const file = ui.videoFile.files?.[0];
+  if (file === undefined) {
+    showStatus('Pick a video file.');
+    return undefined;
+  }
+  const url = URL.createObjectURL(file);
+  video.src = url;
+  await video.play();
+  ui.video.hidden = ui.videoCaption.hidden = false;
+  return new VideoSource(video, ui.overlay.width, () => {
+    video.pause();
+    video.removeAttribute('src');
+    video.load();
+    URL.revokeObjectURL(url);
+  });
+}
+
+async function switchSource(): Promise<void> {
+  loop.setSource(undefined); // releases the camera or file first
+  const source = await openSource(ui.source.value);
+  loop.setSource(source);
+  if (source !== undefined) showStatus('');
+}
+
+// ---- still mode ----------------------------------------------------------------------------
+
+/** A demo scene as a canvas: the still picture before the user picks one. */
+function sceneCanvas(sceneSeed: number): HTMLCanvasElement {
+  const { image } = renderScene(sceneSeed);
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = DEMO_IMAGE_SIZE;
+  const pixels = new ImageData(DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE);
+  for (let i = 0, j = 0; i < image.length; i += 3, j += 4) {
+    pixels.data[j] = Math.round(255 * image[i]);
+    pixels.data[j + 1] = Math.round(255 * image[i + 1]);
+    pixels.data[j + 2] = Math.round(255 * image[i + 2]);
+    pixels.data[j + 3] = 255;
+  }
+  canvas.getContext('2d')?.putImageData(pixels, 0, 0);
+  return canvas;
+}
+
+async function renderStill(): Promise<void> {
+  if (!still.ready) still.setPicture(sceneCanvas(seed));
+  const top = await still.render(explainer, settings.method(), settings.colormap(), settings.opacity());
+  renderTop(ui.stillTop3, top);
+  ui.download.disabled = false;
+  hook.stillLabel = top[0]?.label ?? '';
+  hook.stillRenders++;
+  hook.numTensors = tf.memory().numTensors;
+}
+
+async function pickImage(file: File | undefined): Promise<void> {
+  if (file === undefined) return;
+  if (!file.type.startsWith('image/')) throw new Error(`${file.name} is not an image.`);
+  const bitmap = await createImageBitmap(file);
+  try {
+    still.setPicture(bitmap);
+  } finally {
+    bitmap.close();
+  }
+  await renderStill();
+}
+
+async function setMode(next: 'video' | 'still'): Promise<void> {
+  mode = next;
+  hook.mode = next;
+  ui.tabVideo.setAttribute('aria-selected', String(next === 'video'));
+  ui.tabStill.setAttribute('aria-selected', String(next === 'still'));
+  ui.videoMode.hidden = next !== 'video';
+  ui.stillMode.hidden = next !== 'still';
+  await withLoopStopped(() => {});
+}
+
+// ---- user models ---------------------------------------------------------------------------
+
+function inputRange(): [number, number] {
+  const [low, high] = ui.inputRange.value.split(',').map(Number);
+  return [low, high];
+}
+
+async function loadUserModel(from: string | File[]): Promise<void> {
+  showStatus('Loading the model…');
+  let model: tfl.LayersModel;
+  if (typeof from === 'string') {
+    model = await tfl.loadLayersModel(from);
+  } else {
+    const json = from.find((f) => f.name.endsWith('.json'));
+    if (json === undefined) throw new Error('Pick the model.json file together with its weight files (.bin).');
+    model = await tfl.loadLayersModel(tf.io.browserFiles([json, ...from.filter((f) => f !== json)]));
+  }
+  let next: Explainer;
+  try {
+    next = new Explainer(model, [], inputRange());
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  await useExplainer(next);
+  const [h, w] = next.inputSize;
+  showStatus(`Loaded a model with input ${h}×${w}, target layer ${next.layer}.`);
+}
+
+async function loadDemo(): Promise<void> {
+  const model = await loadDemoModel();
+  await useExplainer(new Explainer(model, DEMO_CLASSES, [0, 1]));
+  showStatus('');
+}
+
+// ---- wiring --------------------------------------------------------------------------------
+
+function wire(): void {
+  ui.tabVideo.addEventListener('click', () => void serial(() => setMode('video')));
+  ui.tabStill.addEventListener('click', () => void serial(() => setMode('still')));
+  ui.method.addEventListener('change', () => void serial(() => withLoopStopped(() => {})));
+  ui.colormap.addEventListener('change', () => void serial(() => (mode === 'still' ? renderStill() : Promise.resolve())));
+  ui.opacity.addEventListener('input', () => {
+    ui.opacityValue.value = Number(ui.opacity.value).toFixed(2);
+  });
+  ui.opacity.addEventListener('change', () => void serial(() => (mode === 'still' ? renderStill() : Promise.resolve())));
+  ui.backend.addEventListener('change', () => {
+    const name = ui.backend.value;
+    if (!isBackendName(name)) return;
+    void serial(() => switchBackend(name));
+  });
+  ui.layer.addEventListener('change', () => void serial(() => withLoopStopped(() => explainer.replan(ui.layer.value || undefined))));
+  for (const radio of Array.from(document.querySelectorAll<HTMLInputElement>('input[name="model"]'))) {
+    radio.addEventListener('change', () => {
+      ui.userModel.hidden = radio.value !== 'user';
+      if (radio.value === 'demo') void serial(loadDemo);
+    });
+  }
+  ui.modelUrlLoad.addEventListener('click', () => void serial(() => loadUserModel(ui.modelUrl.value.trim())));
+  ui.modelFiles.addEventListener('change', () => void serial(() => loadUserModel(Array.from(ui.modelFiles.files ?? []))));
+  ui.inputRange.addEventListener('change', () => void serial(() => withLoopStopped(() => explainer.setRange(inputRange()))));
+  ui.source.addEventListener('change', () => {
+    if (ui.source.value === 'file') ui.videoFile.hidden = false;
+    void serial(switchSource);
+  });
+  ui.videoFile.addEventListener('change', () => void serial(switchSource));
+  ui.pause.addEventListener('click', () => {
+    paused = !paused;
+    ui.pause.textContent = paused ? 'Resume' : 'Pause';
+    void serial(() => withLoopStopped(() => {}));
+  });
+  ui.imageFile.addEventListener('change', () => void serial(() => pickImage(ui.imageFile.files?.[0])));
+  ui.drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    ui.drop.classList.add('over');
+  });
+  ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
+  ui.drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    ui.drop.classList.remove('over');
+    void serial(() => pickImage(e.dataTransfer?.files[0]));
+  });
+  ui.download.addEventListener('click', () => still.download());
+}
+
+async function switchBackend(name: BackendName): Promise<void> {
+  await withLoopStopped(async () => {
+    const before = tf.getBackend();
+    try {
+      await useBackend(name);
+    } catch (err) {
+      ui.backend.value = before;
+      throw err;
+    }
+    explainer.replan(); // GradCam's cached kernels belong to the old backend
+    hook.backend = tf.getBackend();
+  });
+}
+
+async function start(): Promise<void> {
+  showStatus('Loading…');
+  const backend = ui.backend.value;
+  if (isBackendName(backend)) await useBackend(backend);
+  explainer = new Explainer(await loadDemoModel(), DEMO_CLASSES, [0, 1]);
+  loop = new LiveLoop(explainer, ui.overlay, settings, onFrame, showError);
+  fillLayers();
+  wire();
+  hook.backend = tf.getBackend();
+  await switchSource();
+  await setMode(mode);
+  hook.ready = true;
+  showStatus('');
+}
+
+void serial(start);

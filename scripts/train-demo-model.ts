@@ -1,0 +1,393 @@
+/**
+ * Trains the demo model that ships with the package: a small CNN that tells the five shapes of
+ * the procedural scenes (src/demo/scenes.ts) apart, on the wasm backend, seeded and
+ * reproducible.
+ *
+ *   npm run train-demo-model [-- --steps=1600 --batch=32 --lr=0.003 --arch=... --no-write]
+ *
+ * Every training step draws a fresh batch of scenes (seeds 0, 1, 2, … in order), so no scene is
+ * seen twice; the held-out scenes come from seeds 1 000 000 000 and up. Writes demo-model/model.json
+ * + weights.bin and embeds them as src/demo/demo-model-data.ts (unless --no-write).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { ensureGradientKernels } from '../src';
+import { DEMO_CLASSES, DEMO_IMAGE_SIZE, generateScenes, renderScene } from '../src/demo/scenes';
+import { MODEL_DIR, embedDemoModel } from './embed-demo-model';
+
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(t: Info): tf.backend_util.TypedArray;
+  disposeData(dataId: object): boolean;
+}
+type Info = tf.TensorInfo;
+
+/** Runs another registered wasm kernel on TensorInfos. */
+function run(name: string, inputs: Record<string, Info>, attrs: object, backend: WasmBackend): Info {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (kernel === undefined) throw new Error(`no wasm ${name}`);
+  return kernel.kernelFunc({ inputs, attrs, backend } as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+}
+
+/** Whether a stride attribute is 1 in both directions. */
+const unitStride = (s: number | [number, number]): boolean => (Array.isArray(s) ? s[0] === 1 && s[1] === 1 : s === 1);
+
+/**
+ * Faster convolution gradients for training on wasm, for the convolutions this model has
+ * (stride 1, 'same' padding, odd square kernels); others go to the kernels installed before.
+ * The library's Conv2DBackpropFilter (an im2col through a one-hot convolution) costs
+ * 9·C_in/C_out times a forward convolution, and wasm's own Conv2DBackpropInput is a plain loop;
+ * both are ~10× slower here than these, which are each one XNNPACK convolution:
+ *
+ * - dx = conv(dy, W flipped in space, in/out channels swapped), 'same' padding;
+ * - dW = conv(x padded, transposed to [C_in, H, W, N], dy transposed to [H, W, N, C_out] as the
+ *   filter), 'valid' padding → [C_in, kh, kw, C_out], transposed to [kh, kw, C_in, C_out].
+ */
+function installFastConvGradients(): void {
+  const previousFilter = tf.getKernel(tf.Conv2DBackpropFilter, 'wasm');
+  const previousInput = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
+  if (previousFilter === undefined || previousInput === undefined) throw new Error('call ensureGradientKernels() first');
+  const conv = { dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined, strides: 1 };
+
+  const filterGrad: tf.KernelFunc = (args) => {
+    const { x, dy } = args.inputs as unknown as { x: Info; dy: Info };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    const [kh, kw] = attrs.filterShape;
+    if (!unitStride(attrs.strides) || attrs.pad !== 'same' || kh !== kw || kh % 2 !== 1 || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+      return previousFilter.kernelFunc(args);
+    }
+    const backend = args.backend as unknown as WasmBackend;
+    const p = (kh - 1) / 2;
+    const padded = run('PadV2', { x }, { paddings: [[0, 0], [p, p], [p, p], [0, 0]], constantValue: 0 }, backend);
+    const xt = run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] }, backend);
+    const dyt = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }, backend);
+    const product = run('Conv2D', { x: xt, filter: dyt }, { ...conv, pad: 'valid' }, backend);
+    const dw = run('Transpose', { x: product }, { perm: [1, 2, 0, 3] }, backend);
+    for (const t of [padded, xt, dyt, product]) backend.disposeData(t.dataId);
+    return dw;
+  };
+  const inputGrad: tf.KernelFunc = (args) => {
+    const { dy, filter } = args.inputs as unknown as { dy: Info; filter: Info };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const [kh, kw] = filter.shape;
+    if (!unitStride(attrs.strides) || attrs.pad !== 'same' || kh !== kw || kh % 2 !== 1 || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+      return previousInput.kernelFunc(args);
+    }
+    const backend = args.backend as unknown as WasmBackend;
+    const flipped = run('Reverse', { x: filter }, { dims: [0, 1] }, backend);
+    const swapped = run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }, backend);
+    const dx = run('Conv2D', { x: dy, filter: swapped }, { ...conv, pad: 'same' }, backend);
+    for (const t of [flipped, swapped]) backend.disposeData(t.dataId);
+    return dx;
+  };
+  // Batch normalization's gradient tiles a [1,1,1,C] tensor to [N,H,W,C] (tfjs-core), which
+  // wasm's general Tile does slowly: when the output is the input repeated whole, copy it.
+  const previousTile = tf.getKernel(tf.Tile, 'wasm');
+  if (previousTile === undefined) throw new Error('wasm has no Tile kernel');
+  const tile: tf.KernelFunc = (args) => {
+    const { x } = args.inputs as unknown as { x: Info };
+    const { reps } = args.attrs as unknown as tf.TileAttrs;
+    const lastRepeated = reps.reduce((last, r, i) => (r > 1 ? i : last), -1);
+    const firstSized = x.shape.findIndex((d) => d > 1);
+    if (x.dtype !== 'float32' || (firstSized !== -1 && firstSized <= lastRepeated)) return previousTile.kernelFunc(args);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(
+      x.shape.map((d, i) => d * reps[i]),
+      'float32',
+    );
+    const [source, target] = [backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out)];
+    target.set(source);
+    for (let filled = source.length; filled > 0 && filled < target.length; filled *= 2) {
+      target.copyWithin(filled, 0, Math.min(filled, target.length - filled));
+    }
+    return out;
+  };
+  const kernels = [
+    [tf.Conv2DBackpropFilter, filterGrad],
+    [tf.Conv2DBackpropInput, inputGrad],
+    [tf.Tile, tile],
+  ] as const;
+  for (const [name, kernelFunc] of kernels) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+  }
+}
+
+/** First seed of the training scenes (step s uses seeds s·batch … s·batch + batch − 1). */
+const TRAIN_SEED = 0;
+/** First seed of the held-out scenes, far from the training range. */
+const HELD_OUT_SEED = 1_000_000_000;
+/** Seed of the weight initializers. */
+const INIT_SEED = 1;
+
+interface Options {
+  steps: number;
+  batch: number;
+  lr: number;
+  heldOut: number;
+  write: boolean;
+  arch: string;
+  /** Where to write the model files; only the default (demo-model/) is embedded. */
+  out: string;
+  /** Training-time augmentation: 'dihedral' (flips and transposes) or 'none'. */
+  augment: 'dihedral' | 'none';
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { steps: 1600, batch: 32, lr: 0.003, heldOut: 1000, write: true, arch: DEFAULT_ARCH, out: MODEL_DIR, augment: 'dihedral' };
+  for (const arg of argv) {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    if (key === 'no-write') options.write = false;
+    else if (key === 'arch') options.arch = value;
+    else if (key === 'augment' && (value === 'dihedral' || value === 'none')) options.augment = value;
+    else if (key === 'out') options.out = resolve(value) + sep;
+    else if (key === 'steps' || key === 'batch' || key === 'heldOut' || key === 'lr') {
+      const n = Number(value);
+      if (!(n > 0)) throw new Error(`--${key} needs a positive number, got ${value}`);
+      options[key] = n;
+    } else throw new Error(`unknown option ${arg}`);
+  }
+  return options;
+}
+
+/**
+ * The layers before the head, as a comma-separated list: `cN` a 3×3 conv with N filters and
+ * ReLU (`cNxK`: K×K), `bN` the same with batch normalization before the ReLU, `p` 2×2 max pooling. The last
+ * conv is named 'features' (ReLU, no batch normalization) and feeds global average pooling and
+ * one softmax Dense layer: a head CAM can read as well as Grad-CAM.
+ */
+const DEFAULT_ARCH = 'b8,p,b16,b16,p,b32,c32';
+
+/**
+ * A small feature pyramid: the 32×32 maps are joined by the 16×16 and 8×8 ones (upsampled), so
+ * the last conv sees local detail and the context of the whole shape at once.
+ */
+function buildPyramid(width: number): tfl.LayersModel {
+  let seed = INIT_SEED;
+  let index = 0;
+  const block = (x: tfl.SymbolicTensor, filters: number): tfl.SymbolicTensor => {
+    index++;
+    const conv = tfl.layers.conv2d({
+      name: `conv${index}`,
+      filters,
+      kernelSize: 3,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }),
+    });
+    const bn = tfl.layers.batchNormalization({ name: `bn${index}` });
+    const relu = tfl.layers.activation({ name: `relu${index}`, activation: 'relu' });
+    return relu.apply(bn.apply(conv.apply(x))) as tfl.SymbolicTensor;
+  };
+  const pool = (x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor =>
+    tfl.layers.maxPooling2d({ name, poolSize: 2 }).apply(x) as tfl.SymbolicTensor;
+  const up = (x: tfl.SymbolicTensor, factor: number, name: string): tfl.SymbolicTensor =>
+    tfl.layers.upSampling2d({ name, size: [factor, factor], interpolation: 'bilinear' }).apply(x) as tfl.SymbolicTensor;
+  const input = tfl.input({ shape: [DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE, 3], name: 'image' });
+  const c1 = block(input, width / 4); // 64
+  const c2 = block(block(pool(c1, 'pool1'), width / 2), width / 2); // 32
+  const c3 = block(block(pool(c2, 'pool2'), width), width); // 16
+  const c4 = block(block(pool(c3, 'pool3'), width), width); // 8
+  const joined = tfl.layers.concatenate({ name: 'join' }).apply([c2, up(c3, 2, 'up3'), up(c4, 4, 'up4')]) as tfl.SymbolicTensor;
+  const features = tfl.layers
+    .conv2d({
+      name: 'features',
+      filters: width,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }),
+    })
+    .apply(joined) as tfl.SymbolicTensor;
+  const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(features);
+  const output = tfl.layers
+    .dense({
+      name: 'classes',
+      units: DEMO_CLASSES.length,
+      activation: 'softmax',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }),
+    })
+    .apply(gap) as tfl.SymbolicTensor;
+  return tfl.model({ name: 'demo_shapes', inputs: input, outputs: output });
+}
+
+function buildModel(arch: string): tfl.LayersModel {
+  const pyramid = /^pyramid(\d+)$/.exec(arch);
+  if (pyramid !== null) return buildPyramid(Number(pyramid[1]));
+  let seed = INIT_SEED;
+  const specs = arch.split(',');
+  const last = specs.length - 1;
+  if (!/^c\d+(x\d+)?$/.test(specs[last])) throw new Error(`the architecture must end in a plain conv (cN), got ${specs[last]}`);
+  const model = tfl.sequential({ name: 'demo_shapes' });
+  let index = 0;
+  for (const [i, spec] of specs.entries()) {
+    const input = index === 0 ? { inputShape: [DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE, 3] } : {};
+    index++;
+    if (spec === 'p') {
+      model.add(tfl.layers.maxPooling2d({ name: `pool${index}`, poolSize: 2, ...input }));
+      continue;
+    }
+    const match = /^([bc])(\d+)(?:x(\d+))?$/.exec(spec);
+    if (match === null) throw new Error(`unknown layer "${spec}" in the architecture`);
+    const normalized = match[1] === 'b';
+    model.add(
+      tfl.layers.conv2d({
+        name: i === last ? 'features' : `conv${index}`,
+        filters: Number(match[2]),
+        kernelSize: Number(match[3] ?? 3),
+        padding: 'same',
+        activation: normalized ? 'linear' : 'relu',
+        useBias: !normalized,
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }),
+        ...input,
+      }),
+    );
+    if (normalized) {
+      model.add(tfl.layers.batchNormalization({ name: `bn${index}` }));
+      model.add(tfl.layers.activation({ name: `relu${index}`, activation: 'relu' }));
+    }
+  }
+  model.add(tfl.layers.globalAveragePooling2d({ name: 'gap' }));
+  model.add(
+    tfl.layers.dense({
+      name: 'classes',
+      units: DEMO_CLASSES.length,
+      activation: 'softmax',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }),
+    }),
+  );
+  return model;
+}
+
+/**
+ * The image under one of the 8 symmetries of the square: bit 4 of `k` transposes, bit 1 flips
+ * the rows, bit 2 the columns.
+ */
+function dihedral(image: Float32Array, size: number, k: number): Float32Array {
+  const out = new Float32Array(image.length);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      let [sy, sx] = k & 4 ? [x, y] : [y, x];
+      if (k & 1) sy = size - 1 - sy;
+      if (k & 2) sx = size - 1 - sx;
+      out.set(image.subarray((sy * size + sx) * 3, (sy * size + sx) * 3 + 3), (y * size + x) * 3);
+    }
+  }
+  return out;
+}
+
+/**
+ * One training batch: the scenes of seeds `seed` … `seed + batch − 1`, each flipped/transposed
+ * by its seed (with --augment=dihedral). Seen in every orientation, a class cannot be told by
+ * one edge alone (a square by its left side, say), so the evidence — and the heatmap — covers
+ * the whole shape.
+ */
+function trainingBatch(options: Options, seed: number): { images: tf.Tensor4D; labels: number[] } {
+  const size = DEMO_IMAGE_SIZE;
+  const data = new Float32Array(options.batch * size * size * 3);
+  const labels: number[] = [];
+  for (let i = 0; i < options.batch; i++) {
+    const scene = renderScene(seed + i);
+    const image = options.augment === 'dihedral' ? dihedral(scene.image, size, (seed + i) % 8) : scene.image;
+    data.set(image, i * size * size * 3);
+    labels.push(scene.label);
+  }
+  return { images: tf.tensor4d(data, [options.batch, size, size, 3]), labels };
+}
+
+/** Accuracy on `count` scenes from `seed` on, predicted in batches of 100. */
+async function accuracy(model: tfl.LayersModel, count: number, seed: number): Promise<number> {
+  let correct = 0;
+  for (let start = 0; start < count; start += 100) {
+    const n = Math.min(100, count - start);
+    const { images, labels } = generateScenes(n, seed + start);
+    const predicted = tf.tidy(() => tf.argMax(model.predict(images) as tf.Tensor2D, 1));
+    const classes = await predicted.data();
+    tf.dispose([images, predicted]);
+    correct += labels.filter((label, i) => classes[i] === label).length;
+  }
+  return correct / count;
+}
+
+/** Cosine decay from `lr` to lr/50 over the run. */
+function learningRate(options: Options, step: number): number {
+  const floor = options.lr / 50;
+  return floor + (options.lr - floor) * 0.5 * (1 + Math.cos((Math.PI * step) / options.steps));
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  tf.env().set('PROD', true);
+  await tf.setBackend('wasm');
+  ensureGradientKernels(); // wasm lacks Conv2DBackpropFilter; the library supplies it
+  installFastConvGradients();
+  const started = performance.now();
+  const elapsed = (): number => (performance.now() - started) / 1000;
+
+  const model = buildModel(options.arch);
+  const optimizer = tf.train.adam(options.lr);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  console.log(`${model.countParams()} parameters; ${options.steps} steps of ${options.batch} fresh scenes`);
+
+  let [lossSum, accSum, count] = [0, 0, 0];
+  for (let step = 0; step < options.steps; step++) {
+    // AdamOptimizer reads its learning rate at every step; tfjs offers no setter.
+    (optimizer as unknown as { learningRate: number }).learningRate = learningRate(options, step);
+    const { images, labels } = trainingBatch(options, TRAIN_SEED + step * options.batch);
+    const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), DEMO_CLASSES.length));
+    const [loss, acc] = (await model.trainOnBatch(images, targets)) as number[];
+    tf.dispose([images, targets]);
+    [lossSum, accSum, count] = [lossSum + loss, accSum + acc, count + 1];
+    if ((step + 1) % 100 === 0 || step + 1 === options.steps) {
+      const line = `step ${step + 1}: loss ${(lossSum / count).toFixed(4)}, train acc ${(accSum / count).toFixed(3)}`;
+      const check = (step + 1) % 400 === 0 ? `, held-out acc (300) ${(await accuracy(model, 300, HELD_OUT_SEED)).toFixed(3)}` : '';
+      console.log(`${line}${check}, ${elapsed().toFixed(0)} s`);
+      [lossSum, accSum, count] = [0, 0, 0];
+    }
+  }
+  const trainSeconds = elapsed();
+  const heldOut = await accuracy(model, options.heldOut, HELD_OUT_SEED);
+  console.log(`held-out accuracy ${heldOut.toFixed(4)} on ${options.heldOut} scenes; training ${trainSeconds.toFixed(0)} s, total ${elapsed().toFixed(0)} s`);
+  if (!options.write) return;
+
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+    }),
+  );
+  if (artifacts?.weightData === undefined || artifacts.weightSpecs === undefined) throw new Error('model.save gave no weights');
+  const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
+  const modelJson: tf.io.ModelJSON = {
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
+    convertedBy: null,
+    modelTopology: artifacts.modelTopology as object,
+    weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    userDefinedMetadata: {
+      classes: [...DEMO_CLASSES],
+      trainedWith: `npm run train-demo-model -- --steps=${options.steps} --batch=${options.batch} --lr=${options.lr} --arch=${options.arch} --augment=${options.augment}`,
+      backend: 'wasm',
+      heldOutAccuracy: heldOut,
+      heldOutScenes: `${options.heldOut} scenes from seed ${HELD_OUT_SEED}`,
+      trainingSeconds: Math.round(trainSeconds),
+    },
+  };
+  mkdirSync(options.out, { recursive: true });
+  writeFileSync(`${options.out}model.json`, `${JSON.stringify(modelJson, null, 1)}\n`);
+  writeFileSync(`${options.out}weights.bin`, weights);
+  console.log(`wrote ${options.out}model.json and weights.bin (${weights.length} bytes)`);
+  if (resolve(options.out) === resolve(MODEL_DIR)) {
+    embedDemoModel();
+    console.log('embedded them as src/demo/demo-model-data.ts');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,190 @@
+import { parseArgs } from 'node:util';
+import { COLORMAPS, type ColormapName, isColormapName } from '../core/colormap';
+import { GradCamError } from '../errors';
+import { CAM_METHODS, type CamMethodName } from '../methods/method';
+import type { PixelScale } from '../node/image';
+import { messageOf } from '../node/message';
+
+/** A mistake on the command line: reported with a pointer to `--help`, exit status 2. */
+export class UsageError extends GradCamError {
+  constructor(message: string) {
+    super('BAD_OPTION', message);
+  }
+}
+
+/** The backends the command can run on. */
+export const BACKENDS = ['wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+const SCALES: readonly PixelScale[] = ['0-1', '-1-1', 'none'];
+
+/** What `tfjs-gradcam explain` was asked to do, checked. */
+export interface ExplainArgs {
+  readonly inputs: readonly string[];
+  /** A model.json path; undefined: the demo model. */
+  readonly model?: string;
+  readonly layers?: readonly string[];
+  /** A class index or name (a name is resolved once the labels are known). */
+  readonly classTarget?: number | string;
+  readonly topK?: number;
+  readonly method: CamMethodName;
+  readonly colormap: ColormapName;
+  readonly alpha: number;
+  readonly out: string;
+  readonly json: boolean;
+  readonly labels?: string;
+  readonly backend: BackendName;
+  /** Undefined: what the model needs (the demo model: '0-1'). */
+  readonly scale?: PixelScale;
+  readonly mean?: readonly [number, number, number];
+  readonly std?: readonly [number, number, number];
+  readonly quiet: boolean;
+}
+
+/** The parsed command line. */
+export type Command = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'explain'; readonly args: ExplainArgs };
+
+/** The default output folder. */
+export const DEFAULT_OUT = 'gradcam-out';
+
+const OPTIONS = {
+  model: { type: 'string', short: 'm' },
+  layer: { type: 'string', short: 'l', multiple: true },
+  class: { type: 'string', short: 'c' },
+  'top-k': { type: 'string', short: 'k' },
+  method: { type: 'string' },
+  colormap: { type: 'string' },
+  alpha: { type: 'string', short: 'a' },
+  out: { type: 'string', short: 'o' },
+  json: { type: 'boolean' },
+  labels: { type: 'string' },
+  backend: { type: 'string' },
+  scale: { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+/**
+ * Parses and checks the arguments after the program name.
+ *
+ * @throws UsageError for anything wrong on the command line.
+ */
+export function parseCommandLine(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: joinDashValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(parseErrorMessage(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const [command, ...inputs] = positionals;
+  if (command === undefined) throw new UsageError('no command given.');
+  if (command === 'help') return { kind: 'help' };
+  if (command !== 'explain') throw new UsageError(`unknown command '${command}' (the command is 'explain').`);
+  if (inputs.length === 0) throw new UsageError('no images given: name image files or folders after explain.');
+
+  if (values.class !== undefined && values['top-k'] !== undefined) throw new UsageError('--class and --top-k exclude each other.');
+  const layers = values.layer?.flatMap((l) => l.split(',')).map((l) => l.trim());
+  if (layers?.some((l) => l === '')) throw new UsageError('--layer needs a layer name.');
+
+  return {
+    kind: 'explain',
+    args: {
+      inputs,
+      model: nonEmpty('--model', values.model),
+      layers,
+      classTarget: values.class === undefined ? undefined : classTarget(values.class),
+      topK: values['top-k'] === undefined ? undefined : positiveInt('--top-k', values['top-k']),
+      method: oneOf('--method', values.method ?? 'gradcam', CAM_METHODS),
+      colormap: colormap(values.colormap ?? 'jet'),
+      alpha: alpha(values.alpha ?? '0.4'),
+      out: nonEmpty('--out', values.out) ?? DEFAULT_OUT,
+      json: values.json ?? false,
+      labels: nonEmpty('--labels', values.labels),
+      backend: oneOf('--backend', values.backend ?? 'wasm', BACKENDS),
+      scale: values.scale === undefined ? undefined : oneOf('--scale', values.scale, SCALES),
+      mean: values.mean === undefined ? undefined : triple('--mean', values.mean, false),
+      std: values.std === undefined ? undefined : triple('--std', values.std, true),
+      quiet: values.quiet ?? false,
+    },
+  };
+}
+
+/**
+ * `--scale -1-1` or `--mean -0.5,0,0`: parseArgs refuses a value that starts with a dash
+ * (it could be a forgotten value); a dash followed by a digit is a number, so join it.
+ */
+function joinDashValues(argv: readonly string[]): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    if (spec.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if ('short' in spec) takesValue.add(`-${spec.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (takesValue.has(argv[i]) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${argv[i]}=${next}`.replace(/^-(\w)=/, '-$1')); // short options take `-k-1`
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
+function parseErrorMessage(err: unknown): string {
+  const message = messageOf(err);
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option '${unknown[1]}'.`;
+  return message.split('\n')[0].replace(/^Option/, 'option');
+}
+
+function nonEmpty(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === '') throw new UsageError(`${name} needs a value.`);
+  return value;
+}
+
+function oneOf<T extends string>(name: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`${name} must be one of: ${choices.join(', ')} (got '${value}').`);
+  }
+  return value as T;
+}
+
+function colormap(value: string): ColormapName {
+  if (!isColormapName(value)) throw new UsageError(`--colormap must be one of: ${COLORMAPS.join(', ')} (got '${value}').`);
+  return value;
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer (got '${value}').`);
+  return n;
+}
+
+function classTarget(value: string): number | string {
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  if (value.trim() === '' || /^\s*-/.test(value)) throw new UsageError(`--class must be a class index (0, 1, …) or a class name (got '${value}').`);
+  return value.trim();
+}
+
+function alpha(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new UsageError(`--alpha is the heatmap's opacity, a number from 0 to 1 (got '${value}').`);
+  return n;
+}
+
+function triple(name: string, value: string, positive: boolean): [number, number, number] {
+  const parts = value.split(',').map((p) => p.trim());
+  const nums = parts.map(Number);
+  const ok = parts.length === 3 && parts.every((p) => p !== '') && nums.every((n) => Number.isFinite(n) && (!positive || n > 0));
+  if (!ok) throw new UsageError(`${name} must be three ${positive ? 'positive ' : ''}numbers r,g,b, e.g. ${name} ${positive ? '0.229,0.224,0.225' : '0.485,0.456,0.406'} (got '${value}').`);
+  return [nums[0], nums[1], nums[2]];
+}

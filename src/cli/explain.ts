@@ -1,0 +1,332 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { blend } from '../core/blend';
+import { applyColormap } from '../core/colormap';
+import { bilinearResize } from '../core/resize';
+import { GradCamError, formatShape } from '../errors';
+import { GradCam, type GradCamResult } from '../gradcam';
+import { loadLayersModelFromFile } from '../node/file-io';
+import { messageOf } from '../node/message';
+import { type Preprocessing, type RawImage, decodeRaw, modelInputSize, rawToTensor, resizeRaw, writeImage } from '../node/image';
+import { type ExplainArgs, UsageError } from './args';
+import { PROGRAM } from './help';
+import { collectInputs, outputStems } from './inputs';
+import { type OutputStream, ProgressBar } from './progress';
+
+/** The command's streams. */
+export interface CliIO {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+}
+
+/** One prediction: a class, its name when known, and the model's output for it. */
+interface Prediction {
+  readonly class: number;
+  readonly label?: string;
+  readonly score: number;
+}
+
+/** One explained class of one image, with the files written for it. */
+interface Explained extends Prediction {
+  /** The score the map explains: the pre-softmax logit. */
+  readonly logit: number;
+  readonly overlay: string;
+  readonly heatmap: string;
+}
+
+/** What the model, its labels and the options fix for every image. */
+interface Setup {
+  readonly model: LayersModel;
+  readonly explainer: GradCam;
+  readonly labels?: readonly string[];
+  readonly numClasses: number;
+  readonly inputSize?: readonly [number, number];
+  readonly preprocessing: Omit<Preprocessing, 'size'>;
+  readonly classIndex?: number;
+  readonly shown: number;
+}
+
+/** Error codes that concern the whole run, not one image: stop at the first. */
+const RUN_ERRORS = new Set(['UNSUPPORTED_MODEL', 'BAD_OPTION', 'UNKNOWN_LAYER', 'NOT_A_FEATURE_MAP', 'NO_FEATURE_MAP_LAYER', 'SHARED_LAYER']);
+
+/**
+ * `tfjs-gradcam explain`: explains every image, reporting (and skipping) the ones that fail.
+ *
+ * @returns The exit status: 0, or 1 when anything failed.
+ * @throws UsageError for an option the model contradicts (a layer or class it lacks).
+ */
+export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> {
+  const started = performance.now();
+  const items = await collectInputs(args.inputs);
+  const setup = await prepare(args, io);
+  if (setup === undefined) return 1;
+  try {
+    await fs.mkdir(args.out, { recursive: true });
+  } catch (err) {
+    report(io, `cannot create the output folder ${args.out}: ${messageOf(err)}`);
+    setup.explainer.dispose();
+    return 1;
+  }
+
+  const progress = new ProgressBar(io.stderr, items.length, io.stderr.isTTY === true && !args.quiet && items.length > 1);
+  const stems = outputStems(items.map((i) => i.file));
+  const say = (stream: OutputStream, text: string): void => {
+    progress.clear();
+    stream.write(text);
+    progress.redraw();
+  };
+  let done = 0;
+  let failed = 0;
+  let files = 0;
+  let stop: GradCamError | undefined;
+  try {
+    for (const [i, item] of items.entries()) {
+      progress.update(i, item.file);
+      try {
+        if ('error' in item) throw new GradCamError('BAD_INPUT', item.error);
+        const result = await explainImage(item.file, stems[i], setup, args);
+        done++;
+        files += result.explained.length * 2;
+        say(io.stdout, args.json ? `${JSON.stringify(result)}\n` : humanLine(result));
+      } catch (err) {
+        failed++;
+        const code = err instanceof GradCamError ? err.code : undefined;
+        const message = messageOf(err);
+        if (code !== undefined && RUN_ERRORS.has(code)) {
+          stop = err as GradCamError;
+          break;
+        }
+        progress.clear();
+        report(io, message.startsWith('Cannot') ? message : `${item.file}: ${message}`);
+        if (args.json) io.stdout.write(`${JSON.stringify({ file: item.file, error: message, code: code ?? 'ERROR' })}\n`);
+        progress.redraw();
+      }
+    }
+    progress.update(done + failed, '');
+    progress.clear();
+  } finally {
+    setup.explainer.dispose();
+    setup.model.dispose();
+  }
+  if (stop !== undefined) {
+    if (stop.code === 'BAD_OPTION') throw new UsageError(stop.message);
+    report(io, stop.message);
+    return 1;
+  }
+  if (!args.quiet) io.stderr.write(`${summary(done, failed, items.length, files, args.out, performance.now() - started)}\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+/** Loads the model and labels and checks the options against them; undefined after reporting a failure. */
+async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined> {
+  let model: LayersModel;
+  let labels: readonly string[] | undefined;
+  try {
+    if (args.model !== undefined) {
+      model = await loadLayersModelFromFile(args.model);
+    } else {
+      const demo = await import('../demo');
+      model = await demo.loadDemoModel();
+      labels = demo.DEMO_CLASSES;
+    }
+  } catch (err) {
+    report(io, messageOf(err));
+    return undefined;
+  }
+  try {
+    const { numClasses, inputSize } = checkModel(model);
+    if (args.labels !== undefined) labels = await readLabels(args.labels, numClasses);
+    const classIndex = args.classTarget === undefined ? undefined : resolveClass(args.classTarget, numClasses, labels);
+    if (args.topK !== undefined && args.topK > numClasses) {
+      throw new UsageError(`--top-k must be at most ${numClasses}, the number of classes of the model (got ${args.topK}).`);
+    }
+    const explainer = makeExplainer(model, args.layers);
+    return {
+      model,
+      explainer,
+      labels,
+      numClasses,
+      inputSize,
+      preprocessing: { scale: args.scale ?? '0-1', mean: args.mean, std: args.std },
+      classIndex,
+      shown: Math.min(numClasses, Math.max(3, args.topK ?? 1)),
+    };
+  } catch (err) {
+    model.dispose();
+    if (err instanceof UsageError) throw err;
+    report(io, messageOf(err));
+    return undefined;
+  }
+}
+
+/** The model's class count and input size; the command explains RGB image classifiers. */
+function checkModel(model: LayersModel): { numClasses: number; inputSize?: readonly [number, number] } {
+  const inputSize = modelInputSize(model);
+  const channels = model.inputs[0].shape[3];
+  if (channels != null && channels !== 3) {
+    throw new GradCamError('UNSUPPORTED_MODEL', `The model takes ${channels}-channel images; ${PROGRAM} feeds RGB images (3 channels).`);
+  }
+  const outputs = model.outputs.map((o) => o.shape);
+  const numClasses = outputs.length === 1 && outputs[0].length === 2 ? outputs[0][1] : null;
+  if (numClasses == null) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `${PROGRAM} explains classifiers with one output of class scores [N,K]; the model outputs ${outputs.map(formatShape).join(', ')}.`,
+    );
+  }
+  return { numClasses, inputSize };
+}
+
+/** Class names, one a line; blank lines at the end are ignored. */
+async function readLabels(file: string, numClasses: number): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new GradCamError('BAD_INPUT', `Cannot read the labels file ${file}: ${code === 'ENOENT' ? 'no such file' : messageOf(err)}.`);
+  }
+  const labels = text.replace(/\s+$/, '').split(/\r?\n/).map((l) => l.trim());
+  if (labels.length !== numClasses) {
+    throw new GradCamError('BAD_INPUT', `The labels file ${file} has ${labels.length} lines, but the model has ${numClasses} classes: give one name a line.`);
+  }
+  return labels;
+}
+
+function resolveClass(target: number | string, numClasses: number, labels: readonly string[] | undefined): number {
+  if (typeof target === 'number') {
+    if (target >= numClasses) throw new UsageError(`--class must be from 0 to ${numClasses - 1} (the model has ${numClasses} classes), got ${target}.`);
+    return target;
+  }
+  const index = labels?.indexOf(target) ?? -1;
+  if (index < 0) {
+    const known = labels === undefined ? 'the model has no class names (give them with --labels), so use an index' : `choose one of: ${labels.join(', ')}`;
+    throw new UsageError(`--class '${target}' is not a class name: ${known}.`);
+  }
+  return index;
+}
+
+function makeExplainer(model: LayersModel, layers: readonly string[] | undefined): GradCam {
+  try {
+    return new GradCam(model, { layerName: layers });
+  } catch (err) {
+    // A layer the user named that does not fit is a command-line mistake.
+    const code = err instanceof GradCamError ? err.code : undefined;
+    if (layers !== undefined && (code === 'UNKNOWN_LAYER' || code === 'NOT_A_FEATURE_MAP' || code === 'SHARED_LAYER')) {
+      throw new UsageError(`--layer: ${messageOf(err)}`);
+    }
+    throw err;
+  }
+}
+
+/** The JSON line of one image. */
+interface ImageResult {
+  readonly file: string;
+  readonly width: number;
+  readonly height: number;
+  readonly predictions: Prediction[];
+  readonly method: string;
+  readonly layer: string;
+  readonly explained: Explained[];
+}
+
+async function explainImage(file: string, stem: string, setup: Setup, args: ExplainArgs): Promise<ImageResult> {
+  const raw = await decodeRaw(file);
+  const input = rawToTensor(await resizeRaw(raw, setup.inputSize), setup.preprocessing);
+  let results: GradCamResult[] = [];
+  try {
+    const scores = await predict(setup.model, input);
+    const ranked = scores.map((score, c) => ({ c, score })).sort((a, b) => b.score - a.score);
+    const prediction = (c: number): Prediction => ({ class: c, ...(setup.labels ? { label: setup.labels[c] } : {}), score: round(scores[c]) });
+    const options = { method: args.method };
+    results =
+      args.topK !== undefined
+        ? setup.explainer.explainTopK(input, args.topK, options)
+        : [setup.explainer.explain(input, { ...options, classIndex: setup.classIndex })];
+    const explained: Explained[] = [];
+    for (const [rank, result] of results.entries()) {
+      const c = result.classIndex[0];
+      const name = args.topK === undefined ? stem : `${stem}.${rank + 1}-${safeName(setup.labels?.[c] ?? String(c))}`;
+      const overlay = path.join(args.out, `${name}.overlay.png`);
+      const heatmap = path.join(args.out, `${name}.heatmap.png`);
+      await writeMaps(raw, result.heatmap, overlay, heatmap, args);
+      explained.push({ ...prediction(c), logit: round(result.scores[0]), overlay, heatmap });
+    }
+    return {
+      file,
+      width: raw.width,
+      height: raw.height,
+      predictions: ranked.slice(0, setup.shown).map((r) => prediction(r.c)),
+      method: args.method,
+      layer: setup.explainer.layerNames.join(','),
+      explained,
+    };
+  } finally {
+    input.dispose();
+    for (const r of results) r.dispose();
+  }
+}
+
+/** The model's outputs for one image. */
+async function predict(model: LayersModel, input: tf.Tensor3D): Promise<number[]> {
+  const output = tf.tidy(() => model.predict(tf.expandDims(input, 0)) as tf.Tensor);
+  try {
+    return Array.from(await output.data());
+  } finally {
+    output.dispose();
+  }
+}
+
+/** Writes the overlay and the coloured heatmap at the image's own size. */
+async function writeMaps(raw: RawImage, heatmap: tf.Tensor3D, overlayPath: string, heatmapPath: string, args: ExplainArgs): Promise<void> {
+  const { overlay, coloured } = tf.tidy(() => {
+    const [, h, w] = heatmap.shape;
+    // The map is at the model's input size; bring it to the image's for the overlay.
+    const sized = h === raw.height && w === raw.width ? heatmap : bilinearResize(heatmap, [raw.height, raw.width]);
+    const image = rawToTensor(raw, { scale: '0-1' });
+    return {
+      overlay: blend(image, sized, { alpha: args.alpha, colormap: args.colormap }),
+      coloured: applyColormap(sized, args.colormap),
+    };
+  });
+  try {
+    await writeImage(overlayPath, overlay);
+    await writeImage(heatmapPath, coloured);
+  } finally {
+    tf.dispose([overlay, coloured]);
+  }
+}
+
+/** `cat.png: circle 0.971, square 0.012, star 0.008 → out/cat.overlay.png` */
+function humanLine(result: ImageResult): string {
+  const name = (p: Prediction): string => p.label ?? `class ${p.class}`;
+  const predictions = result.predictions.map((p) => `${name(p)} ${p.score.toFixed(3)}`).join(', ');
+  const top = result.predictions[0];
+  const explained = result.explained;
+  const which = explained.length === 1 && explained[0].class === top.class ? '' : `; explained ${explained.map(name).join(', ')}`;
+  return `${result.file}: ${predictions}${which} → ${explained.map((e) => e.overlay).join(', ')}\n`;
+}
+
+function summary(done: number, failed: number, total: number, files: number, out: string, ms: number): string {
+  const images = (n: number): string => `${n} image${n === 1 ? '' : 's'}`;
+  const count = failed > 0 ? `${done} of ${images(total)}` : images(done);
+  const failures = failed > 0 ? `; ${failed} failed (see above)` : '';
+  const dir = out.endsWith('/') ? out : `${out}/`;
+  return `Explained ${count} in ${(ms / 1000).toFixed(1)} s${failures}; wrote ${files} file${files === 1 ? '' : 's'} to ${dir}`;
+}
+
+/** A class name usable in a file name. */
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'class';
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(6));
+}
+
+function report(io: CliIO, message: string): void {
+  io.stderr.write(`${PROGRAM}: ${message}\n`);
+}

@@ -1,0 +1,9 @@
+/**
+ * tfjs-gradcam/node: files for Node — load and save LayersModels on disk without
+ * `@tensorflow/tfjs-node`, and read and write images with the optional dependency `sharp`.
+ *
+ * @packageDocumentation
+ */
+export { fileIO, loadLayersModelFromFile, saveLayersModelToDir } from './file-io';
+export { decodeImage, encodeImage, readImage, writeImage } from './image';
+export type { ImageFormat, PixelScale, ReadImageOptions, WriteImageOptions } from './image';

@@ -1,0 +1,120 @@
+/**
+ * Checks of tfjs-gradcam/browser in a real browser: the test page of examples/browser (test.html)
+ * puts drawHeatmap, heatmapImageData and toImageData on `window.__browserApi`; {@link drawOn}
+ * calls them there with hand-made heatmaps and images and returns the pixels they gave.
+ */
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { Page } from 'playwright-core';
+import type { GradCamResult } from '../../src';
+
+/** What the page computes, for one backend. */
+export interface Drawn {
+  backend: string;
+  canvasSize: number[];
+  heatmapPixels: number[];
+  overlaySize: number[];
+  overlayCorners: number[][];
+  int32Corner: number[];
+  batchPixel: number[];
+  offscreenPixels: number[];
+  toImageDataInt: number[];
+  toImageDataClipped: number[];
+  errorCodes: string[];
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+export async function drawOn(page: Page, backend: string): Promise<Drawn> {
+  return page.evaluate(async (name): Promise<Drawn> => {
+    const api = window.__browserApi;
+    if (api === undefined) throw new Error('no __browserApi');
+    const { tf, drawHeatmap, heatmapImageData, toImageData, useBackend } = api;
+    await useBackend(name as 'cpu' | 'wasm' | 'webgl');
+    const tensorsBefore = tf.memory().numTensors;
+    const rgba = (data: Uint8ClampedArray, i: number): number[] => Array.from(data.subarray(4 * i, 4 * i + 4));
+    const read = (canvas: HTMLCanvasElement): ImageData => {
+      const ctx = canvas.getContext('2d');
+      if (ctx === null) throw new Error('no context');
+      return ctx.getImageData(0, 0, canvas.width, canvas.height);
+    };
+
+    // 1. A 2×2 heatmap alone, gray colour map: pixel = round(255·value), opaque.
+    const heatmap = tf.tensor2d([[0, 0.5], [1, 0.25]]);
+    const asResult = { heatmap: tf.expandDims(heatmap, 0) as tfc.Tensor3D } as GradCamResult;
+    const canvas = document.createElement('canvas');
+    await drawHeatmap(canvas, heatmap, { colormap: 'gray' });
+    const plain = read(canvas);
+    const heatmapPixels = [0, 1, 2, 3].flatMap((i) => rgba(plain.data, i));
+
+    // 2. Over a 4×4 float image: the heatmap is resized to 4×4 (the corners keep their values),
+    //    out = 0.75·image + 0.25·gray(heatmap).
+    const image = tf.tidy(() => tf.mul(tf.ones([4, 4, 3]), tf.tensor1d([0.2, 0.6, 1]))) as tfc.Tensor3D;
+    const overlayCanvas = document.createElement('canvas');
+    await drawHeatmap(overlayCanvas, asResult, { colormap: 'gray', alpha: 0.25, image }); // a GradCamResult's heatmap
+    const overlay = read(overlayCanvas);
+    const overlayCorners = [0, 3, 12, 15].map((i) => rgba(overlay.data, i));
+
+    // 3. An int32 image in [0, 255] (as tf.browser.fromPixels gives).
+    const image255 = tf.tidy(() => tf.cast(tf.mul(tf.ones([2, 2, 3]), tf.tensor1d([50, 100, 200])), 'int32')) as tfc.Tensor3D;
+    const int32 = await heatmapImageData(heatmap, { colormap: 'gray', alpha: 0.25, image: image255 });
+    const int32Corner = rgba(int32.data, 2); // heatmap value 1
+
+    // 4. A batch of two 1×1 heatmaps: index 1 is drawn.
+    const batch = tf.tensor3d([0.2, 0.8], [2, 1, 1]);
+    const batchImage = await heatmapImageData(batch, { colormap: 'gray', index: 1 });
+    const batchPixel = rgba(batchImage.data, 0);
+
+    // 5. An OffscreenCanvas.
+    const offscreen = new OffscreenCanvas(1, 1);
+    await drawHeatmap(offscreen, heatmap, { colormap: 'gray' });
+    const offCtx = offscreen.getContext('2d');
+    const offscreenPixels = offCtx === null ? [] : Array.from(offCtx.getImageData(0, 0, 2, 2).data);
+
+    // 6. toImageData: int32 as is, float in [0, 1] scaled and clipped.
+    const ints = tf.tensor3d([[[1, 2, 3], [250, 251, 252]]], [1, 2, 3], 'int32');
+    const toImageDataInt = Array.from((await toImageData(ints)).data);
+    const floats = tf.tensor3d([[[-0.5, 0.5, 2]]], [1, 1, 3]);
+    const toImageDataClipped = Array.from((await toImageData(floats)).data);
+
+    // 7. Bad input rejects with a GradCamError and its code.
+    const codes = async (attempts: Array<() => Promise<unknown>>): Promise<string[]> => {
+      const out: string[] = [];
+      for (const attempt of attempts) {
+        try {
+          await attempt();
+          out.push('resolved');
+        } catch (err) {
+          out.push((err as { code?: string }).code ?? String(err));
+        }
+      }
+      return out;
+    };
+    const flat = tf.tensor1d([0.5]);
+    const errorCodes = await codes([
+      () => heatmapImageData(batch, { index: 2 }),
+      () => heatmapImageData(flat),
+      () => heatmapImageData(heatmap, { colormap: 'rainbow' as never }),
+      () => heatmapImageData(heatmap, { alpha: 2, image: image255 }),
+      () => toImageData(heatmap as unknown as tfc.Tensor3D),
+    ]);
+
+    tf.dispose([heatmap, asResult.heatmap, image, image255, batch, ints, floats, flat]);
+    const tensorsAfter = tf.memory().numTensors;
+    return {
+      backend: tf.getBackend(),
+      canvasSize: [canvas.width, canvas.height],
+      heatmapPixels,
+      overlaySize: [overlayCanvas.width, overlayCanvas.height],
+      overlayCorners,
+      int32Corner,
+      batchPixel,
+      offscreenPixels,
+      toImageDataInt,
+      toImageDataClipped,
+      errorCodes,
+      tensorsBefore,
+      tensorsAfter,
+    };
+  }, backend);
+}
+

@@ -1,0 +1,147 @@
+/**
+ * What the browser tests and `npm run measure:page` share: build the example page, serve it on
+ * 127.0.0.1, and drive Debian's Chromium with playwright-core. Nothing is downloaded.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+
+/** The repository: from this file under jest (CommonJS), else the nearest tfjs-gradcam package up from the working directory. */
+export const ROOT = ((): string => {
+  if (typeof __dirname !== 'undefined') return resolve(__dirname, '../..');
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'tfjs-gradcam') return dir;
+    if (dirname(dir) === dir) throw new Error('run this from inside the tfjs-gradcam repository');
+  }
+})();
+export const PAGE_DIR = join(ROOT, 'examples/browser/dist');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+/** The system Chromium (`apt-get install chromium`); CI installs it, tests never download one. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Builds the page into examples/browser/dist (`npm run build:page`, about 2 s). */
+export function buildPage(): void {
+  execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', 'examples/browser', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.bin': 'application/octet-stream',
+};
+
+/** A static file server for `dir` on 127.0.0.1 at a free port. */
+export async function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const base = resolve(dir);
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    let file = normalize(join(base, path));
+    if (file !== base && !file.startsWith(base + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+/** Headless Chromium with a fresh profile; `close()` also deletes the profile. */
+export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (.ci/run does), ` +
+        'or set CHROMIUM_PATH. Never `npx playwright install`: the tests download nothing.',
+    );
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'gradcam-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1200, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // A fake camera (a generated test pattern) that needs no permission prompt: the webcam source's test.
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects a page's console errors and uncaught exceptions. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return errors;
+}
+
+/** The counters the video page keeps on `window.__gradcam` (see examples/browser/src/main.ts). */
+export interface PageHook {
+  ready: boolean;
+  error: string;
+  running: boolean;
+  pacing: string;
+  backend: string;
+  frames: number;
+  skipped: number;
+  scored: number;
+  hits: number;
+  correct: number;
+  scoredByClass: number[];
+  hitsByClass: number[];
+  captureMs: number;
+  inferenceMs: number;
+  drawMs: number;
+  fps: number;
+  numTensors: number;
+  numTensorsAtFrame10: number;
+  label: string;
+  stillLabel: string;
+  stillRenders: number;
+}
+
+/** Reads `window.__gradcam`. */
+export async function readHook(page: Page): Promise<PageHook> {
+  return page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __gradcam: unknown }).__gradcam)) as PageHook);
+}
