@@ -211,7 +211,7 @@ function drawDistractor(image: Float32Array, size: number, target: Box, targetCo
 }
 
 /** The star's 10 vertices, scaled to fill the unit square (so it touches all sides of its box). */
-const STAR: ReadonlyArray<readonly [number, number]> = (() => {
+export const STAR: ReadonlyArray<readonly [number, number]> = (() => {
   const points = Array.from({ length: 10 }, (_, k) => {
     const angle = -Math.PI / 2 + (k * Math.PI) / 5;
     const radius = k % 2 === 0 ? 1 : 0.45;

@@ -5,6 +5,8 @@
  * and it knows the shape's bounding box in every frame, so a test can check where the heatmap
  * points. It needs no camera and no file: it works offline and in headless browsers.
  */
+import { mulberry32 } from '../../../src/demo/prng';
+import { STAR } from '../../../src/demo/scenes';
 
 /** The shapes, in the demo model's class order. */
 export const SHAPES = ['circle', 'square', 'triangle', 'cross', 'star'] as const;
@@ -32,18 +34,6 @@ type Rgb = readonly [number, number, number];
 const SEGMENT_SECONDS = 4;
 /** Minimum RGB distance (in [0,1] units) between the shape and the background, as the generator's. */
 const MIN_CONTRAST = 0.45;
-
-/** A seeded mulberry32 stream of numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One segment of the animation: a shape, its colour, its background and its path. */
 interface Segment {
@@ -88,19 +78,6 @@ function makeSegment(index: number, seed: number): Segment {
     py: random() * 2 * Math.PI,
   };
 }
-
-/** The star's 10 vertices in the unit square (it touches all four sides), as the generator's. */
-const STAR: ReadonlyArray<readonly [number, number]> = (() => {
-  const points = Array.from({ length: 10 }, (_, k) => {
-    const angle = -Math.PI / 2 + (k * Math.PI) / 5;
-    const radius = k % 2 === 0 ? 1 : 0.45;
-    return [radius * Math.cos(angle), radius * Math.sin(angle)] as const;
-  });
-  const xs = points.map((p) => p[0]);
-  const ys = points.map((p) => p[1]);
-  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  return points.map(([x, y]) => [(x - minX) / (maxX - minX), (y - minY) / (maxY - minY)] as const);
-})();
 
 /** Traces `shape` filling the square at (x, y) of side `s` as the current path. */
 function traceShape(ctx: CanvasRenderingContext2D, shape: Shape, x: number, y: number, s: number): void {
