@@ -30,7 +30,7 @@ export function decodeBase64(text: string): Uint8Array {
  * {@link renderScene} (held-out accuracy and localization scores: docs/evaluation.md).
  *
  * Input `[N,64,64,3]` RGB in [0, 1]; output `[N,5]` softmax probabilities over
- * {@link DEMO_CLASSES}. Its last convolution, `'features'` (16×16×32, ReLU), feeds global average
+ * {@link DEMO_CLASSES}. Its last convolution, `'features'` (32×32×32, ReLU), feeds global average
  * pooling and one Dense layer, so Grad-CAM and CAM both apply.
  *
  * The weights are embedded in the package: no file or network access, in Node and browsers.
