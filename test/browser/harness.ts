@@ -116,30 +116,8 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/** The counters the video page keeps on `window.__gradcam` (see examples/browser/src/main.ts). */
-export interface PageHook {
-  ready: boolean;
-  error: string;
-  running: boolean;
-  pacing: string;
-  backend: string;
-  frames: number;
-  skipped: number;
-  scored: number;
-  hits: number;
-  correct: number;
-  scoredByClass: number[];
-  hitsByClass: number[];
-  captureMs: number;
-  inferenceMs: number;
-  drawMs: number;
-  fps: number;
-  numTensors: number;
-  numTensorsAtFrame10: number;
-  label: string;
-  stillLabel: string;
-  stillRenders: number;
-}
+export type { PageHook } from '../../examples/browser/src/hook';
+import type { PageHook } from '../../examples/browser/src/hook';
 
 /** Reads `window.__gradcam`. */
 export async function readHook(page: Page): Promise<PageHook> {

@@ -116,6 +116,30 @@ export interface LiveStats {
   pacing: 'video-frame' | 'animation-frame' | '';
 }
 
+/** Counters at zero, with the current tensor count and backend. */
+export function freshLiveStats(): LiveStats {
+  return {
+    frames: 0,
+    skipped: 0,
+    scored: 0,
+    hits: 0,
+    correct: 0,
+    scoredByClass: [],
+    hitsByClass: [],
+    captureMs: 0,
+    inferenceMs: 0,
+    drawMs: 0,
+    fps: 0,
+    numTensors: tf.memory().numTensors,
+    numTensorsAtFrame10: -1,
+    backend: tf.getBackend(),
+    label: '',
+    hit: null,
+    running: false,
+    pacing: '',
+  };
+}
+
 /** What the loop needs from the page on every frame. */
 export interface LiveSettings {
   method(): CamMethodName;
@@ -125,7 +149,7 @@ export interface LiveSettings {
 
 /** Runs the source → explain → draw loop. */
 export class LiveLoop {
-  readonly stats: LiveStats = LiveLoop.freshStats();
+  readonly stats: LiveStats = freshLiveStats();
   private source: FrameSource | undefined;
   private running = false;
   private busy: Promise<void> | undefined;
@@ -150,32 +174,11 @@ export class LiveLoop {
     this.display = display;
   }
 
-  private static freshStats(): LiveStats {
-    return {
-      frames: 0,
-      skipped: 0,
-      scored: 0,
-      hits: 0,
-      correct: 0,
-      scoredByClass: [],
-      hitsByClass: [],
-      captureMs: 0,
-      inferenceMs: 0,
-      drawMs: 0,
-      fps: 0,
-      numTensors: tf.memory().numTensors,
-      numTensorsAtFrame10: -1,
-      backend: tf.getBackend(),
-      label: '',
-      hit: null,
-      running: false,
-      pacing: '',
-    };
-  }
+
 
   /** Zeroes the counters (after a change of source, model, method or backend). */
   resetStats(): void {
-    Object.assign(this.stats, LiveLoop.freshStats(), { running: this.running });
+    Object.assign(this.stats, freshLiveStats(), { running: this.running });
     this.recent = [];
   }
 

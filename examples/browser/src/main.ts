@@ -13,22 +13,10 @@ import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamE
 import { DEMO_CLASSES, DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../../src/demo';
 import { BACKENDS, type BackendName, isBackendName, useBackend } from './backends';
 import { Explainer, type Ranked, featureMapLayers } from './explainer';
-import { type FrameSource, LiveLoop, type LiveStats, SceneSource, VideoSource } from './live';
+import type { PageHook } from './hook';
+import { type FrameSource, LiveLoop, type LiveStats, SceneSource, VideoSource, freshLiveStats } from './live';
 import { StillView } from './still';
 
-/** What the end-to-end test reads. */
-interface PageHook extends LiveStats {
-  /** True once the model is loaded and the first source started. */
-  ready: boolean;
-  /** The last error shown, '' if none. */
-  error: string;
-  mode: 'video' | 'still';
-  /** The target layer in use. */
-  layer: string;
-  /** Still mode: the top class of the last picture rendered, and how many renders finished. */
-  stillLabel: string;
-  stillRenders: number;
-}
 
 declare global {
   interface Window {
@@ -102,24 +90,7 @@ const settings = {
 };
 
 const hook: PageHook = {
-  frames: 0,
-  skipped: 0,
-  scored: 0,
-  hits: 0,
-  correct: 0,
-  scoredByClass: [],
-  hitsByClass: [],
-  captureMs: 0,
-  inferenceMs: 0,
-  drawMs: 0,
-  fps: 0,
-  numTensors: 0,
-  numTensorsAtFrame10: -1,
-  backend: '',
-  label: '',
-  hit: null,
-  running: false,
-  pacing: '',
+  ...freshLiveStats(),
   ready: false,
   error: '',
   mode: 'video',
