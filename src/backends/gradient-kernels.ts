@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { depthwiseBackpropConfigs } from './depthwise-backprop';
-import { maxPoolGradConfig } from './max-pool-grad';
+import { maxPoolGradConfig, webglMaxPoolGradConfig } from './max-pool-grad';
 
 /**
  * Gradient kernels the library supplies where a backend lacks one or gets it wrong, installed
@@ -12,12 +12,19 @@ import { maxPoolGradConfig } from './max-pool-grad';
  * - wasm `Conv2DBackpropFilter` — added: missing in tfjs-backend-wasm 4.x, needed for the
  *   gradient of convolutions with a fused linear/relu6 activation and for training;
  * - wasm `DepthwiseConv2dNativeBackpropInput` and `…BackpropFilter` — added: missing too, needed
- *   whenever a depthwise convolution lies after the target layer (MobileNet-style networks).
+ *   whenever a depthwise convolution lies after the target layer (MobileNet-style networks);
+ * - webgl `MaxPoolGrad` — replaced: the webgl one routes a window's gradient to its last
+ *   maximum where the others take the first, so tied windows (e.g. relu6 at 6) differed.
  *
  * They stay installed for the page or process and serve every user of that backend, training
- * included: with them wasm gives the same gradients as the cpu backend.
+ * included: with them wasm and webgl give the same gradients as the cpu backend.
  */
-const KERNELS: readonly tf.KernelConfig[] = [maxPoolGradConfig, conv2dBackpropFilterConfig, ...depthwiseBackpropConfigs];
+const KERNELS: readonly tf.KernelConfig[] = [
+  maxPoolGradConfig,
+  webglMaxPoolGradConfig,
+  conv2dBackpropFilterConfig,
+  ...depthwiseBackpropConfigs,
+];
 
 const installedFor = new Set<string>();
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * A correct `MaxPoolGrad` for the wasm backend.
+ * A correct `MaxPoolGrad` for the wasm backend, and one for webgl that breaks ties as the
+ * others do.
  *
  * tfjs-backend-wasm 4.x drops the gradient of every pooling window whose maximum is ≤ 0
  * (checked on 4.22: an all-zero window, common after a ReLU, passes no gradient at all). Grad-CAM
@@ -63,3 +64,111 @@ const maxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
 
 /** The kernel config, for {@link ensureGradientKernels}. */
 export const maxPoolGradConfig: tf.KernelConfig = { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad };
+
+/*
+ * webgl: tfjs-backend-webgl 4.x routes a window's gradient to its *last* maximum (its position
+ * shader compares with `>=`), while cpu, PyTorch and the wasm kernel above take the first. Where
+ * a window holds equal maxima — a relu6 layer saturated at 6 just before a max pool — the
+ * gradient lands on another pixel, and the element-wise methods (HiResCAM, LayerCAM,
+ * EigenGradCAM) at that layer gave heatmaps up to 0.7 away from cpu's (found by
+ * test/browser/backend-matrix.e2e.test.ts). This kernel is tfjs's two passes with the first
+ * maximum: one shader finds each window's first maximum (row-major), one sums into every input
+ * pixel the gradients of the windows whose maximum it is.
+ */
+
+/** A shader program as tfjs-backend-webgl runs it (unpacked inputs and output, like tfjs's pool programs). */
+interface WebGLProgramSpec {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+}
+
+/** The slice of the webgl backend this kernel uses (the package is optional, so no import). */
+interface WebGLBackendSlice {
+  runWebGLProgram(program: WebGLProgramSpec, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
+  disposeIntermediateTensorInfo(info: tf.TensorInfo): void;
+}
+
+const webglMaxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const { dy, input } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const gl = backend as unknown as WebGLBackendSlice;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
+
+  // Pass 1, per output: the window's first maximum as fy·filterWidth + fx (−1: no pixel in the window).
+  const positions: WebGLProgramSpec = {
+    variableNames: ['x'],
+    outputShape: info.outShape,
+    userCode: `
+      void main() {
+        ivec4 coords = getOutputCoords();
+        int yCorner = coords[1] * ${strideHeight} - ${padInfo.top};
+        int xCorner = coords[2] * ${strideWidth} - ${padInfo.left};
+        float best = 0.0;
+        int position = -1;
+        for (int fy = 0; fy < ${filterHeight}; fy++) {
+          int row = yCorner + fy;
+          if (row < 0 || row >= ${inHeight}) continue;
+          for (int fx = 0; fx < ${filterWidth}; fx++) {
+            int col = xCorner + fx;
+            if (col < 0 || col >= ${inWidth}) continue;
+            float value = getX(coords[0], row, col, coords[3]);
+            // Strictly greater: an equal value later in the window does not take over.
+            if (position < 0 || value > best) {
+              best = value;
+              position = fy * ${filterWidth} + fx;
+            }
+          }
+        }
+        setOutput(float(position));
+      }`,
+  };
+  // Pass 2, per input pixel: the sum of dy over the windows whose first maximum it is.
+  const backprop: WebGLProgramSpec = {
+    variableNames: ['dy', 'maxPos'],
+    outputShape: info.inShape,
+    userCode: `
+      void main() {
+        ivec4 coords = getOutputCoords();
+        float sum = 0.0;
+        for (int fy = 0; fy < ${filterHeight}; fy++) {
+          int yNum = coords[1] + ${padInfo.top} - fy;
+          if (yNum < 0) continue;
+          int oy = yNum / ${strideHeight};
+          if (oy * ${strideHeight} != yNum || oy >= ${outHeight}) continue;
+          for (int fx = 0; fx < ${filterWidth}; fx++) {
+            int xNum = coords[2] + ${padInfo.left} - fx;
+            if (xNum < 0) continue;
+            int ox = xNum / ${strideWidth};
+            if (ox * ${strideWidth} != xNum || ox >= ${outWidth}) continue;
+            // Positions are small integers, exact in any float texture.
+            if (abs(getMaxPos(coords[0], oy, ox, coords[3]) - float(fy * ${filterWidth} + fx)) < 0.5) {
+              sum += getDy(coords[0], oy, ox, coords[3]);
+            }
+          }
+        }
+        setOutput(sum);
+      }`,
+  };
+  const maxPos = gl.runWebGLProgram(positions, [input], 'float32');
+  try {
+    return gl.runWebGLProgram(backprop, [dy, maxPos], 'float32');
+  } finally {
+    gl.disposeIntermediateTensorInfo(maxPos);
+  }
+};
+
+/** The webgl kernel config, for {@link ensureGradientKernels}. */
+export const webglMaxPoolGradConfig: tf.KernelConfig = {
+  kernelName: tf.MaxPoolGrad,
+  backendName: 'webgl',
+  kernelFunc: webglMaxPoolGrad,
+};
