@@ -26,6 +26,16 @@ export default defineConfig([
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
     external,
+    // The demo model (its weights are ~100 KB of base64) comes from the package's own
+    // dist/demo.js, next to cli.js, instead of a second copy bundled into the command.
+    esbuildPlugins: [
+      {
+        name: 'demo-from-package',
+        setup(build) {
+          build.onResolve({ filter: /^\.\.\/demo$/ }, () => ({ path: './demo.js', external: true }));
+        },
+      },
+    ],
     tsconfig: 'tsconfig.build.json',
   },
 ]);
