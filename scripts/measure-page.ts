@@ -2,7 +2,7 @@
  * Frames per second of the video page (examples/browser) in headless Chromium, per backend, with
  * the time per frame split into reading the frame, inference and drawing.
  *
- *   npm run build:page && npm run measure:page [-- --seconds 15 --method gradcam --backends wasm,webgl,cpu]
+ *   npm run build:page && npm run measure:page [-- --seconds 15 --method gradcam --backends wasm,webgl,cpu,webgpu]
  *
  * Serves examples/browser/dist on 127.0.0.1, runs the animated scene with the demo model for a
  * warm-up of 20 frames, then measures over `--seconds` (default 10). Prints a Markdown table.
@@ -20,7 +20,7 @@ function option(name: string, fallback: string): string {
 
 const seconds = Number(option('seconds', '10'));
 const method = option('method', 'gradcam');
-const backends = option('backends', 'wasm,webgl,cpu').split(',');
+const backends = option('backends', 'wasm,webgl,cpu,webgpu').split(',');
 const WARM_UP = 20;
 
 interface Row {
@@ -37,11 +37,13 @@ interface Row {
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const server = await serve(PAGE_DIR);
-  const browser = await launchChromium();
   const rows: Row[] = [];
   let renderer = '';
   try {
     for (const backend of backends) {
+      // WebGPU's synchronous reads need Chromium's GPU process (on SwiftShader here); the other
+      // backends are measured with --disable-gpu, as before (see test/browser/harness.ts).
+      const browser = await launchChromium({ softwareGpu: backend === 'webgpu' });
       const page = await browser.context.newPage();
       const errors = collectErrors(page);
       await page.goto(`${server.url}index.html?source=scene&backend=${backend}&method=${method}`);
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
       const end: PageHook = await readHook(page);
       const elapsed = (Date.now() - t0) / 1000;
       if (end.error !== '' || errors.length > 0) throw new Error(`${backend}: ${end.error} ${errors.join('; ')}`);
+      // The page falls back to wasm when a backend cannot start: never report wasm under another name.
+      if (end.backend !== backend) throw new Error(`${backend} did not start in this browser (the page runs ${end.backend})`);
       const frames = end.frames - start.frames;
       const per = (key: 'captureMs' | 'inferenceMs' | 'drawMs'): number => (end[key] - start[key]) / Math.max(1, frames);
       rows.push({
@@ -75,9 +79,9 @@ async function main(): Promise<void> {
       });
       console.error(`${backend}: ${frames} frames in ${elapsed.toFixed(1)} s`);
       await page.close();
+      await browser.close();
     }
   } finally {
-    await browser.close();
     await server.close();
   }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { depthwiseBackpropConfigs } from './depthwise-backprop';
-import { maxPoolGradConfig, webglMaxPoolGradConfig } from './max-pool-grad';
+import { maxPoolGradConfig, webglMaxPoolGradConfig, webgpuMaxPoolGradConfig } from './max-pool-grad';
 
 /**
  * Gradient kernels the library supplies where a backend lacks one or gets it wrong, installed
@@ -14,14 +14,16 @@ import { maxPoolGradConfig, webglMaxPoolGradConfig } from './max-pool-grad';
  * - wasm `DepthwiseConv2dNativeBackpropInput` and `…BackpropFilter` — added: missing too, needed
  *   whenever a depthwise convolution lies after the target layer (MobileNet-style networks);
  * - webgl `MaxPoolGrad` — replaced: the webgl one routes a window's gradient to its last
- *   maximum where the others take the first, so tied windows (e.g. relu6 at 6) differed.
+ *   maximum where the others take the first, so tied windows (e.g. relu6 at 6) differed;
+ * - webgpu `MaxPoolGrad` — replaced, for the same reason as webgl's.
  *
  * They stay installed for the page or process and serve every user of that backend, training
- * included: with them wasm and webgl give the same gradients as the cpu backend.
+ * included: with them wasm, webgl and webgpu give the same gradients as the cpu backend.
  */
 const KERNELS: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   webglMaxPoolGradConfig,
+  webgpuMaxPoolGradConfig,
   conv2dBackpropFilterConfig,
   ...depthwiseBackpropConfigs,
 ];

@@ -1,18 +1,23 @@
 /**
  * The backend matrix in a real browser: the parity fixtures (../shared/fixtures/parity/) explained
- * inside headless Chromium on cpu, wasm and webgl, through the example's test page (test.html puts
- * GradCam, guidedBackprop and buildFixtureModel on `window.__browserApi`). The fixtures are read
+ * inside headless Chromium on cpu, wasm, webgl and webgpu, through the example's test page
+ * (test.html puts GradCam, guidedBackprop and buildFixtureModel on `window.__browserApi`). The fixtures are read
  * here in Node and handed to the page; the page returns heatmaps and the checks run here.
  *
  * - Parity: every method the fixtures carry, at the fixture's target layer, both images in one
  *   batch, the classes of both roles ('argmax', 'second'): heatmaps against pytorch-grad-cam.
  * - Agreement: every convolution of the networks as the target (plain conv1..conv3; dw's stem, the
  *   depthwise dw1..dw3 and the pointwise pw1..pw3), every method the library registers, and
- *   guided backpropagation / Guided Grad-CAM: wasm and webgl against the in-browser cpu result.
+ *   guided backpropagation / Guided Grad-CAM: wasm, webgl and webgpu against the in-browser cpu
+ *   result.
  * - Hygiene: no tensor left behind on the page, no console error.
  *
  * In Node the same fixtures run on cpu and wasm in test/parity/. Needs /usr/bin/chromium, like
- * video-page.e2e.test.ts; GRADCAM_PAGE_PREBUILT=1 skips the page build.
+ * video-page.e2e.test.ts; GRADCAM_PAGE_PREBUILT=1 skips the page build. Chromium runs its GPU
+ * process on SwiftShader (`softwareGpu`): WebGL through ANGLE and WebGPU through Vulkan, both on
+ * the CPU; with `--disable-gpu` WebGPU could not read results back synchronously (harness.ts).
+ * Software WebGPU is slow (each dispatch costs milliseconds): its two runs take about 90 s of
+ * the page's time, most of it in EigenCAM's and EigenGradCAM's power iteration and ScoreCAM.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
@@ -22,7 +27,7 @@ import { PAGE_DIR, buildPage, launchChromium, openTestPage, serve } from './harn
 
 jest.setTimeout(180_000);
 
-const BACKENDS = ['cpu', 'wasm', 'webgl'] as const;
+const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'] as const;
 type Backend = (typeof BACKENDS)[number];
 type FixtureName = (typeof FIXTURE_NAMES)[number];
 
@@ -32,7 +37,7 @@ type FixtureName = (typeof FIXTURE_NAMES)[number];
  * which differences many forward passes, is held to 1e-3 there too.
  */
 const REFERENCE_TOLERANCE = 1e-3;
-/** wasm and webgl heatmaps within 1e-3 (max abs) of the in-browser cpu heatmap, for every layer and method. */
+/** wasm, webgl and webgpu heatmaps within 1e-3 (max abs) of the in-browser cpu heatmap, for every layer and method. */
 const BACKEND_TOLERANCE = 1e-3;
 /** The logit each explanation reports, against pytorch's. */
 const SCORE_TOLERANCE = 1e-3;
@@ -226,14 +231,14 @@ function jobFor(backend: Backend, name: FixtureName): PageJob {
 
 let server: Awaited<ReturnType<typeof serve>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
-/** Each backend runs in a page of its own; the results are kept so wasm and webgl compare with cpu. */
+/** Each backend runs in a page of its own; the results are kept so wasm, webgl and webgpu compare with cpu. */
 const runs = new Map<string, { result: PageResult; errors: string[] }>();
 
 beforeAll(async () => {
   // GRADCAM_PAGE_PREBUILT=1 tests the page already in examples/browser/dist (npm run build:page).
   if (process.env.GRADCAM_PAGE_PREBUILT !== '1') buildPage();
   server = await serve(PAGE_DIR);
-  browser = await launchChromium();
+  browser = await launchChromium({ softwareGpu: true });
 });
 
 afterAll(async () => {
@@ -368,12 +373,13 @@ describe.each(BACKENDS)('parity fixtures in headless Chromium on %s', (backend) 
 });
 
 /**
- * The fix behind the webgl row above: max pooling over windows with equal maxima. PyTorch, the
- * cpu backend and the library's wasm kernel send a window's gradient to its first maximum in
- * row-major order; tfjs-backend-webgl's own MaxPoolGrad sends it to the last, so the element-wise
- * methods differed at relu6 layers (saturated at 6) that feed a max pool (dw's pw1 and pw2, by
- * up to 0.7 on the heatmap). src/backends/max-pool-grad.ts now installs a webgl kernel with the
- * first-maximum rule, as it did for wasm.
+ * The fix behind the webgl and webgpu rows above: max pooling over windows with equal maxima.
+ * PyTorch, the cpu backend and the library's wasm kernel send a window's gradient to its first
+ * maximum in row-major order; tfjs-backend-webgl's and tfjs-backend-webgpu's own MaxPoolGrad
+ * send it to the last, so the element-wise methods differed at relu6 layers (saturated at 6)
+ * that feed a max pool (dw's pw1 and pw2: by up to 0.7 on webgl, 0.72 on webgpu).
+ * src/backends/max-pool-grad.ts now installs webgl and webgpu kernels with the first-maximum
+ * rule, as it did for wasm.
  */
 interface PoolCase {
   shape: [number, number, number, number];

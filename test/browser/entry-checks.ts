@@ -29,7 +29,7 @@ export async function drawOn(page: Page, backend: string): Promise<Drawn> {
     const api = window.__browserApi;
     if (api === undefined) throw new Error('no __browserApi');
     const { tf, drawHeatmap, heatmapImageData, toImageData, useBackend } = api;
-    await useBackend(name as 'cpu' | 'wasm' | 'webgl');
+    await useBackend(name as 'cpu' | 'wasm' | 'webgl' | 'webgpu');
     const tensorsBefore = tf.memory().numTensors;
     const rgba = (data: Uint8ClampedArray, i: number): number[] => Array.from(data.subarray(4 * i, 4 * i + 4));
     const read = (canvas: HTMLCanvasElement): ImageData => {

@@ -70,8 +70,26 @@ export async function serve(dir: string): Promise<{ url: string; close: () => Pr
   };
 }
 
+/** How {@link launchChromium} sets up the browser's GPU process. */
+export interface LaunchOptions {
+  /**
+   * false (the default): `--disable-gpu`, as `npm run measure:page` measured. WebGPU then still
+   * computes (Dawn on SwiftShader), but a WebGPU canvas gets no shared image ("Could not find
+   * SharedImageBackingFactory … WebgpuSwapChainTexture"), and tfjs-backend-webgpu reads tensors
+   * synchronously (`dataSync`, which `GradCam.explain` uses) through such a canvas: the device
+   * is lost ("A valid external Instance reference no longer exists").
+   *
+   * true: the GPU process runs on SwiftShader, ANGLE for WebGL and Vulkan for WebGPU, which
+   * share images, so WebGPU works in full. What the webgpu tests use.
+   */
+  softwareGpu?: boolean;
+}
+
+/** The flags that give the GPU process SwiftShader for both WebGL (ANGLE) and WebGPU (Vulkan). */
+const SOFTWARE_GPU_FLAGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--enable-features=Vulkan', '--use-vulkan=swiftshader'];
+
 /** Headless Chromium with a fresh profile; `close()` also deletes the profile. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(options: LaunchOptions = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (.ci/run does), ` +
@@ -86,12 +104,15 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     args: [
       '--headless',
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.softwareGpu === true ? SOFTWARE_GPU_FLAGS : ['--disable-gpu']),
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // WebGPU: without a GPU, Chromium gives its software adapter (SwiftShader, isFallbackAdapter)
+      // only with this flag; without it navigator.gpu.requestAdapter() resolves to null.
+      '--enable-unsafe-webgpu',
       // A fake camera (a generated test pattern) that needs no permission prompt: the webcam source's test.
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',

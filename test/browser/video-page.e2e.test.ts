@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type Drawn, drawOn } from './entry-checks';
-import { ARTIFACTS, PAGE_DIR, type PageHook, buildPage, collectErrors, launchChromium, readHook, serve } from './harness';
+import { ARTIFACTS, PAGE_DIR, type PageHook, buildPage, collectErrors, launchChromium, openTestPage, readHook, serve } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -30,6 +30,12 @@ const SHAPE_SECONDS = 0.4;
 
 let server: Awaited<ReturnType<typeof serve>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
+/**
+ * A second Chromium for webgpu: its GPU process on SwiftShader instead of disabled, so WebGPU
+ * reads back synchronously, which GradCam.explain and the page's webgpu check need (see
+ * LaunchOptions.softwareGpu in harness.ts).
+ */
+let gpuBrowser: Awaited<ReturnType<typeof launchChromium>>;
 let context: BrowserContext;
 let entryPage: Page;
 let entryErrors: string[];
@@ -39,6 +45,7 @@ beforeAll(async () => {
   if (process.env.GRADCAM_PAGE_PREBUILT !== '1') buildPage();
   server = await serve(PAGE_DIR);
   browser = await launchChromium();
+  gpuBrowser = await launchChromium({ softwareGpu: true });
   context = browser.context;
   mkdirSync(ARTIFACTS, { recursive: true });
   entryPage = await context.newPage();
@@ -48,13 +55,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await gpuBrowser?.close();
   await browser?.close();
   await server?.close();
 });
 
-async function openPage(query: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await context.newPage();
+/** Opens the page with `query`; `initScript` runs in it before the page's own scripts. */
+async function openPage(query: string, initScript?: string, on: BrowserContext = context): Promise<{ page: Page; errors: string[] }> {
+  const page = await on.newPage();
   const errors = collectErrors(page);
+  if (initScript !== undefined) await page.addInitScript(initScript);
   await page.goto(`${server.url}index.html?${query}`);
   await page.waitForFunction(() => window.__gradcam?.ready === true || (window.__gradcam?.error ?? '') !== '', null, { timeout: 60_000 });
   return { page, errors };
@@ -219,10 +229,91 @@ function expectClose(actual: number[], expected: number[]): void {
   actual.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1));
 }
 
-describe.each(['cpu', 'wasm', 'webgl'])('tfjs-gradcam/browser in the test page, on %s', (backend) => {
+describe('the backend control of the video page', () => {
+  /** The backend list as the page shows it: value, and whether it can be chosen. */
+  const backendOptions = (page: Page): Promise<string[]> =>
+    page.$$eval('#backend option', (options) => options.map((o) => `${(o as HTMLOptionElement).value}${(o as HTMLOptionElement).disabled ? ' (disabled)' : ''}`));
+
+  it('offers webgpu where the browser exposes WebGPU (navigator.gpu)', async () => {
+    const { page, errors } = await openPage('source=scene&backend=wasm');
+    expect(await backendOptions(page)).toEqual(['wasm', 'webgl', 'cpu', 'webgpu']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('without WebGPU (no navigator.gpu, as in browsers without it) lists wasm, webgl and cpu, and ?backend=webgpu starts on wasm', async () => {
+    // No navigator.gpu and none of WebGPU's globals (GPUBufferUsage, …), as in a browser without it.
+    const noWebGPU = "delete Navigator.prototype.gpu; for (const k of Object.getOwnPropertyNames(globalThis)) if (/^GPU/.test(k)) delete globalThis[k];";
+    const { page, errors } = await openPage('source=scene&backend=webgpu', noWebGPU);
+    expect(await page.evaluate(() => Object.getOwnPropertyNames(globalThis).filter((k) => /^GPU/.test(k)).length + ('gpu' in navigator ? 1 : 0))).toBe(0);
+    await page.waitForFunction(() => (window.__gradcam?.frames ?? 0) >= 5 || (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
+    const hook = await readHook(page);
+    expect(hook.error).toBe('');
+    expect(hook.backend).toBe('wasm');
+    expect(await backendOptions(page)).toEqual(['wasm', 'webgl', 'cpu']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('with WebGPU but no adapter, ?backend=webgpu says so, marks webgpu unavailable and goes on with wasm', async () => {
+    const { page, errors } = await openPage('source=scene&backend=webgpu', 'GPU.prototype.requestAdapter = async () => null;');
+    await page.waitForFunction(() => (window.__gradcam?.frames ?? 0) >= 5 || (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
+    const hook = await readHook(page);
+    expect(hook.error).toBe('');
+    expect(hook.backend).toBe('wasm');
+    expect(await page.textContent('#status')).toMatch(/^The webgpu backend is not available in this browser: it has no WebGPU adapter.* Using wasm instead\.$/);
+    expect(await backendOptions(page)).toEqual(['wasm', 'webgl', 'cpu', 'webgpu (disabled)']);
+    expect(await page.$eval('#backend', (select) => (select as HTMLSelectElement).value)).toBe('wasm');
+    expect(errors).toEqual([]); // tfjs's "Initialization of backend webgpu failed" and the page's notice are warnings
+    await page.close();
+  });
+
+  it('switches to webgpu and explains the scene there (in the Chromium whose GPU process runs on SwiftShader)', async () => {
+    const { page, errors } = await openPage('source=scene&backend=wasm', undefined, gpuBrowser.context);
+    await page.selectOption('#backend', 'webgpu');
+    const frames = 12;
+    await page.waitForFunction(
+      (n) => (window.__gradcam?.backend === 'webgpu' && (window.__gradcam?.frames ?? 0) >= n) || (window.__gradcam?.error ?? '') !== '',
+      frames,
+      { timeout: 60_000 },
+    );
+    const hook = await readHook(page);
+    console.log(
+      `video page, webgpu (SwiftShader): ${hook.frames} frames, ${hook.skipped} skipped, shape recognised in ${hook.correct}/${hook.scored}, ` +
+        `${(hook.inferenceMs / hook.frames).toFixed(0)} ms inference + ${(hook.drawMs / hook.frames).toFixed(1)} ms drawing per frame`,
+    );
+    expect(hook.error).toBe('');
+    expect(hook.backend).toBe('webgpu');
+    expect(hook.frames).toBeGreaterThanOrEqual(frames);
+    expect(hook.correct / hook.scored).toBeGreaterThanOrEqual(0.9);
+    expect(hook.numTensors).toBeLessThanOrEqual(hook.numTensorsAtFrame10);
+    const overlay = await canvasStats(page, '#overlay');
+    expect(overlay.colours).toBeGreaterThan(500);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('where WebGPU cannot read back (Chromium with --disable-gpu), ?backend=webgpu says so and goes on with wasm', async () => {
+    const { page, errors } = await openPage('source=scene&backend=webgpu');
+    await page.waitForFunction(() => (window.__gradcam?.frames ?? 0) >= 5 || (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
+    const hook = await readHook(page);
+    expect(hook.error).toBe('');
+    expect(hook.backend).toBe('wasm');
+    expect(await page.textContent('#status')).toMatch(/^The webgpu backend is not available in this browser: WebGPU starts but cannot read results back.* Using wasm instead\.$/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe.each(['cpu', 'wasm', 'webgl', 'webgpu'])('tfjs-gradcam/browser in the test page, on %s', (backend) => {
   let drawn: Drawn;
+  let errors: string[];
   beforeAll(async () => {
-    drawn = await drawOn(entryPage, backend);
+    // webgpu in the browser where it reads back (the page's useBackend checks that it does).
+    const opened = backend === 'webgpu' ? await openTestPage(gpuBrowser.context, server.url) : { page: entryPage, errors: entryErrors };
+    errors = opened.errors;
+    drawn = await drawOn(opened.page, backend);
+    if (opened.page !== entryPage) await opened.page.close();
   });
 
   it('runs on that backend', () => {
@@ -263,7 +354,7 @@ describe.each(['cpu', 'wasm', 'webgl'])('tfjs-gradcam/browser in the test page, 
 
   it('leaves no tensor behind, and the page logs no error', () => {
     expect(drawn.tensorsAfter).toBe(drawn.tensorsBefore);
-    expect(entryErrors).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@
  * The page: live Grad-CAM on an animated scene, a webcam or a video file, and a still-image
  * mode, with the demo model or a LayersModel of your own.
  *
- * URL parameters set the controls at start: `?source=scene|webcam|file`, `backend=wasm|webgl|cpu`,
+ * URL parameters set the controls at start: `?source=scene|webcam|file`, `backend=wasm|webgl|cpu|webgpu`,
  * `method=gradcam|…`, `colormap=jet|…`, `opacity=0.5`, `mode=video|still`, `seed=1`, and
  * `shapeSeconds=4` (how long each shape of the animated scene stays).
  * `window.__gradcam` exposes the counters the end-to-end test reads.
@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError } from '../../../src';
 import { DEMO_CLASSES, DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../../src/demo';
-import { BACKENDS, type BackendName, isBackendName, useBackend } from './backends';
+import { BACKENDS, type BackendName, BackendUnavailableError, isBackendName, useBackend } from './backends';
 import { Explainer, type Ranked, featureMapLayers } from './explainer';
 import type { PageHook } from './hook';
 import { type FrameSource, LiveLoop, type LiveStats, SceneSource, VideoSource, freshLiveStats } from './live';
@@ -112,7 +112,7 @@ function showError(err: unknown): void {
   hook.error = message;
   // A bad choice (a method the model does not support, a camera refused, …) is the user's to
   // fix: a warning. Anything else is a bug: an error (the end-to-end test fails on those).
-  if (err instanceof GradCamError || err instanceof DOMException) console.warn(err);
+  if (err instanceof GradCamError || err instanceof DOMException || err instanceof BackendUnavailableError) console.warn(err);
   else console.error(err);
 }
 
@@ -361,6 +361,14 @@ function wire(): void {
   ui.download.addEventListener('click', () => still.download());
 }
 
+/** Marks a backend the browser could not start as unavailable in the list, so it is not picked again by mistake. */
+function markUnavailable(name: BackendName): void {
+  const option = Array.from(ui.backend.options).find((o) => o.value === name);
+  if (option === undefined) return;
+  option.disabled = true;
+  option.textContent = `${name} (not available here)`;
+}
+
 async function switchBackend(name: BackendName): Promise<void> {
   await withLoopStopped(async () => {
     const before = tf.getBackend();
@@ -368,6 +376,7 @@ async function switchBackend(name: BackendName): Promise<void> {
       await useBackend(name);
     } catch (err) {
       ui.backend.value = before;
+      if (err instanceof BackendUnavailableError) markUnavailable(name);
       throw err;
     }
     explainer.replan(); // GradCam's cached kernels belong to the old backend
@@ -375,10 +384,26 @@ async function switchBackend(name: BackendName): Promise<void> {
   });
 }
 
+/** Starts the backend chosen in the list (or by `?backend=`); one the browser cannot run falls back to wasm, with a warning. */
+async function startBackend(): Promise<string> {
+  const backend = ui.backend.value;
+  if (!isBackendName(backend)) return '';
+  try {
+    await useBackend(backend);
+    return '';
+  } catch (err) {
+    if (!(err instanceof BackendUnavailableError) || backend === 'wasm') throw err;
+    console.warn(err);
+    markUnavailable(backend);
+    ui.backend.value = 'wasm';
+    await useBackend('wasm');
+    return `${err.message} Using wasm instead.`;
+  }
+}
+
 async function start(): Promise<void> {
   showStatus('Loading…');
-  const backend = ui.backend.value;
-  if (isBackendName(backend)) await useBackend(backend);
+  const fellBack = await startBackend();
   explainer = new Explainer(await loadDemoModel(), DEMO_CLASSES, [0, 1]);
   loop = new LiveLoop(explainer, ui.overlay, settings, onFrame, showError);
   fillLayers();
@@ -387,7 +412,7 @@ async function start(): Promise<void> {
   await switchSource();
   await setMode(mode);
   hook.ready = true;
-  showStatus('');
+  showStatus(fellBack);
 }
 
 void serial(start);

@@ -1,7 +1,8 @@
 /**
  * The tests' page: tfjs and the browser entry's functions on `window.__browserApi`, so a test
  * can call them in a real browser with hand-made tensors; and the library's explainers with the
- * parity fixtures' network builder, so the backend matrix test runs them on cpu, wasm and webgl.
+ * parity fixtures' network builder, so the backend matrix test runs them on cpu, wasm, webgl
+ * and webgpu.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { drawHeatmap, heatmapImageData, toImageData } from '../../../src/browser';
