@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { type Drawn, drawOn } from './entry-checks';
 import { ARTIFACTS, PAGE_DIR, type PageHook, buildPage, collectErrors, launchChromium, openTestPage, readHook, serve } from './harness';
 
@@ -27,6 +27,10 @@ const SHAPES = ['circle', 'square', 'triangle', 'cross', 'star'];
 const POINTING_SHAPES = ['triangle', 'cross', 'star'];
 /** Each shape of the animated scene stays 0.4 s, so the run sees all five (at up to 60 frames/s). */
 const SHAPE_SECONDS = 0.4;
+/** The video file's length: it is recorded in real time, and the test waits for it to loop once. */
+const CLIP_SECONDS = 2;
+/** The picture dropped in still mode: not square, so the overlay's size shows it is the picture's. */
+const DROPPED_SIZE: [number, number] = [240, 160];
 
 let server: Awaited<ReturnType<typeof serve>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -160,6 +164,72 @@ describe('video page (examples/browser) in headless Chromium', () => {
     await page.close();
   });
 
+  it('video file source: a clip recorded in the browser plays in a loop, paced by requestVideoFrameCallback, explained and drawn', async () => {
+    const clip = await recordClip(CLIP_SECONDS);
+    expect([...clip.subarray(0, 4)]).toEqual([0x1a, 0x45, 0xdf, 0xa3]); // a Matroska / WebM file
+    const { page, errors } = await openPage('source=scene&backend=wasm');
+    // The file source without a file: the page asks for one and shows the file input.
+    await page.selectOption('#source', 'file');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Pick a video file.', null, { timeout: 30_000 });
+    expect(await page.isVisible('#video-file')).toBe(true);
+    // Counts the clip's restarts: at its end, `loop` seeks back to the start.
+    await page.$eval('#video', (node) => {
+      const video = node as HTMLVideoElement;
+      video.dataset.restarts = '0';
+      video.addEventListener('seeked', () => {
+        if (video.currentTime < 0.5) video.dataset.restarts = String(Number(video.dataset.restarts) + 1);
+      });
+    });
+
+    await page.setInputFiles('#video-file', { name: 'clip.webm', mimeType: 'video/webm', buffer: clip });
+    await page.waitForFunction(() => (window.__gradcam?.numTensorsAtFrame10 ?? -1) > 0 || (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
+    expect((await readHook(page)).error).toBe('');
+    // The clip ends and starts again, and frames go on being explained after the restart.
+    await page.waitForFunction(() => Number(document.querySelector<HTMLVideoElement>('#video')?.dataset.restarts) >= 1 || (window.__gradcam?.error ?? '') !== '', null, {
+      timeout: 30_000,
+    });
+    const atRestart = (await readHook(page)).frames;
+    await page.waitForFunction((n) => (window.__gradcam?.frames ?? 0) >= n || (window.__gradcam?.error ?? '') !== '', atRestart + 20, { timeout: 30_000 });
+    const hook = await readHook(page);
+    const video = await page.$eval('#video', (node) => {
+      const v = node as HTMLVideoElement;
+      return { src: v.currentSrc, hidden: v.hidden, paused: v.paused, duration: v.duration, decoded: v.getVideoPlaybackQuality().totalVideoFrames };
+    });
+    console.log(
+      `video page, video file (${CLIP_SECONDS} s webm, ${clip.length} bytes, ${video.decoded} frames decoded): ${hook.frames} frames explained, ` +
+        `${hook.skipped} skipped, ${hook.fps.toFixed(1)} fps, last label ${hook.label}; tensors ${hook.numTensorsAtFrame10} after frame 10, ${hook.numTensors} at the end`,
+    );
+    expect(hook.error).toBe('');
+    expect(hook.backend).toBe('wasm');
+    expect(hook.pacing).toBe('video-frame');
+    expect(hook.frames).toBeGreaterThanOrEqual(atRestart + 20);
+    // One tick per video frame: never more frames explained or skipped than the video decoded
+    // (requestAnimationFrame would tick at the display's rate, twice the clip's 30 frames/s).
+    expect(hook.frames + hook.skipped).toBeLessThanOrEqual(video.decoded);
+    expect(hook.scored).toBe(0); // a file gives no ground truth
+    // The frames explained are the clip's: the demo model sees its triangle.
+    expect(hook.label).toBe('triangle');
+    expect(hook.numTensorsAtFrame10).toBeGreaterThan(0);
+    expect(hook.numTensors).toBeLessThanOrEqual(hook.numTensorsAtFrame10);
+    expect(video.src).toMatch(/^blob:/);
+    expect(video.hidden).toBe(false);
+    expect(video.paused).toBe(false);
+    expect(video.duration).toBeCloseTo(CLIP_SECONDS, 0);
+    expect(await page.textContent('#status')).toBe('');
+    const overlay = await canvasStats(page, '#overlay');
+    expect(overlay.opaque).toBe(true);
+    expect(overlay.colours).toBeGreaterThan(500);
+    expect(overlay.std).toBeGreaterThan(20);
+    expect(await page.$$eval('#top3 li', (items) => items.length)).toBe(3);
+    // Back to the animated scene: the file is let go and requestAnimationFrame paces again.
+    await page.selectOption('#source', 'scene');
+    await page.waitForFunction(() => window.__gradcam?.pacing === 'animation-frame' && (window.__gradcam?.frames ?? 0) >= 5, null, { timeout: 30_000 });
+    expect(await page.$eval('#video', (v) => [v.getAttribute('src'), (v as HTMLVideoElement).hidden])).toEqual([null, true]);
+    expect(await page.isVisible('#video-file')).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('still mode: heatmap and overlay side by side, PNG download, no tensor growth across renders', async () => {
     const { page, errors } = await openPage('mode=still&backend=wasm');
     await page.waitForFunction(() => (window.__gradcam?.stillRenders ?? 0) >= 1, null, { timeout: 30_000 });
@@ -184,6 +254,63 @@ describe('video page (examples/browser) in headless Chromium', () => {
     const path = join(ARTIFACTS, 'still-overlay.png');
     await download.saveAs(path);
     expect([...readFileSync(path).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('still mode: an image dropped on the drop zone is explained at its size; a dropped non-image file is refused with a message', async () => {
+    const { page, errors } = await openPage('mode=still&backend=wasm');
+    await page.waitForFunction(() => (window.__gradcam?.stillRenders ?? 0) >= 1, null, { timeout: 30_000 });
+    const first = await readHook(page);
+    expect(first.error).toBe('');
+    expect(first.stillLabel).not.toBe('triangle'); // the demo scene shown at start (seed 1) has another shape
+    const isOver = (): Promise<boolean> => page.$eval('#drop', (zone) => zone.classList.contains('over'));
+
+    // A 240×160 PNG of a triangle, made in the page, dragged over the zone and dropped.
+    const image = await dataTransferWith(page, { png: DROPPED_SIZE });
+    await page.dispatchEvent('#drop', 'dragover', { dataTransfer: image });
+    expect(await isOver()).toBe(true);
+    await page.dispatchEvent('#drop', 'dragleave');
+    expect(await isOver()).toBe(false);
+    await page.dispatchEvent('#drop', 'dragover', { dataTransfer: image });
+    expect(await isOver()).toBe(true);
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: image });
+    expect(await isOver()).toBe(false);
+    await page.waitForFunction((n) => (window.__gradcam?.stillRenders ?? 0) > n || (window.__gradcam?.error ?? '') !== '', first.stillRenders, { timeout: 30_000 });
+    const dropped = await readHook(page);
+    expect(dropped.error).toBe('');
+    expect(dropped.stillRenders).toBe(first.stillRenders + 1);
+    expect(dropped.stillLabel).toBe('triangle'); // the dropped picture is the one explained
+    expect(dropped.numTensors).toBe(first.numTensors);
+    const heatmap = await canvasStats(page, '#still-heatmap');
+    const overlay = await canvasStats(page, '#still-overlay');
+    expect([heatmap.width, heatmap.height]).toEqual([64, 64]); // the heatmap at the model's input size
+    expect([overlay.width, overlay.height]).toEqual(DROPPED_SIZE); // the overlay at the picture's
+    expect(heatmap.colours).toBeGreaterThan(20);
+    expect(overlay.opaque).toBe(true);
+    expect(overlay.colours).toBeGreaterThan(200);
+    expect(overlay.std).toBeGreaterThan(20);
+    expect(await page.$eval('#still-overlay', (c) => (c as HTMLCanvasElement).style.aspectRatio)).toBe(`${DROPPED_SIZE[0]} / ${DROPPED_SIZE[1]}`);
+    expect(await page.$$eval('#still-top3 li', (items) => items.length)).toBe(3);
+
+    // A text file: a clear message, no render, no error in the console.
+    const text = await dataTransferWith(page, { text: 'not a picture' });
+    await page.dispatchEvent('#drop', 'dragover', { dataTransfer: text });
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: text });
+    expect(await isOver()).toBe(false);
+    const refusal = 'notes.txt is not an image: drop or pick an image file (PNG, JPEG, …).';
+    await page.waitForFunction(() => (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
+    expect((await readHook(page)).error).toBe(refusal);
+    expect(await page.textContent('#status')).toBe(refusal);
+    expect(await page.$eval('#status', (status) => status.classList.contains('error'))).toBe(true);
+    expect((await readHook(page)).stillRenders).toBe(dropped.stillRenders);
+    // The page goes on with the dropped picture: another colour map renders it again.
+    await page.selectOption('#colormap', 'viridis');
+    await page.waitForFunction((n) => (window.__gradcam?.stillRenders ?? 0) > n, dropped.stillRenders, { timeout: 30_000 });
+    const after = await readHook(page);
+    expect(after.stillLabel).toBe('triangle');
+    expect(after.numTensors).toBe(first.numTensors);
+    expect((await canvasStats(page, '#still-overlay')).width).toBe(DROPPED_SIZE[0]);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -222,6 +349,113 @@ describe('video page (examples/browser) in headless Chromium', () => {
     await page.close();
   });
 });
+
+/**
+ * A short real video file, made without any tool or download: a yellow triangle moving over a
+ * gradient, drawn on a 320×240 canvas in a blank page and recorded with `canvas.captureStream`
+ * and `MediaRecorder` (WebM, VP8 where offered) for `seconds` of real time.
+ */
+async function recordClip(seconds: number): Promise<Buffer> {
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  try {
+    const recorded = await page.evaluate(async (duration) => {
+      if (!MediaRecorder.isTypeSupported('video/webm')) return { supported: false, base64: '' };
+      const [w, h] = [320, 240];
+      const canvas = document.createElement('canvas');
+      canvas.width = w;
+      canvas.height = h;
+      const ctx = canvas.getContext('2d');
+      if (ctx === null) throw new Error('no 2-D canvas context');
+      const mimeType = MediaRecorder.isTypeSupported('video/webm;codecs=vp8') ? 'video/webm;codecs=vp8' : 'video/webm';
+      const recorder = new MediaRecorder(canvas.captureStream(30), { mimeType });
+      const chunks: Blob[] = [];
+      recorder.ondataavailable = (event) => chunks.push(event.data);
+      const stopped = new Promise<void>((done) => (recorder.onstop = () => done()));
+      const draw = (t: number): void => {
+        const background = ctx.createLinearGradient(0, 0, w, h);
+        background.addColorStop(0, '#1e2a50');
+        background.addColorStop(1, '#3c6e8c');
+        ctx.fillStyle = background;
+        ctx.fillRect(0, 0, w, h);
+        // Inside the centre square the page explains (x 40…280), back and forth.
+        const x = 160 + 60 * Math.sin((2 * Math.PI * t) / duration);
+        const y = 120 + 25 * Math.cos((4 * Math.PI * t) / duration);
+        const r = 55;
+        ctx.fillStyle = '#f0c020';
+        ctx.beginPath();
+        ctx.moveTo(x, y - r);
+        ctx.lineTo(x + r, y + 0.8 * r);
+        ctx.lineTo(x - r, y + 0.8 * r);
+        ctx.closePath();
+        ctx.fill();
+      };
+      draw(0);
+      recorder.start();
+      const start = performance.now();
+      await new Promise<void>((done) => {
+        const frame = (): void => {
+          const t = (performance.now() - start) / 1000;
+          draw(Math.min(t, duration));
+          if (t < duration) requestAnimationFrame(frame);
+          else done();
+        };
+        requestAnimationFrame(frame);
+      });
+      recorder.stop();
+      await stopped;
+      const url = await new Promise<string>((done, fail) => {
+        const reader = new FileReader();
+        reader.onload = () => done(String(reader.result));
+        reader.onerror = () => fail(reader.error);
+        reader.readAsDataURL(new Blob(chunks, { type: 'video/webm' }));
+      });
+      return { supported: true, base64: url.slice(url.indexOf(',') + 1) };
+    }, seconds);
+    if (!recorded.supported) throw new Error('this Chromium cannot record video/webm with MediaRecorder');
+    expect(errors).toEqual([]);
+    return Buffer.from(recorded.base64, 'base64');
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * A `DataTransfer` in `page` holding one file, as a drag-and-drop carries it: `png`, a PNG of a
+ * yellow triangle on a gradient of that width × height (made in the page with `canvas.toBlob`),
+ * or `text`, a text/plain file `notes.txt`.
+ */
+function dataTransferWith(page: Page, file: { png: [number, number] } | { text: string }): Promise<JSHandle<DataTransfer>> {
+  return page.evaluateHandle(async (spec) => {
+    const transfer = new DataTransfer();
+    if ('text' in spec) {
+      transfer.items.add(new File([spec.text], 'notes.txt', { type: 'text/plain' }));
+      return transfer;
+    }
+    const [w, h] = spec.png;
+    const canvas = document.createElement('canvas');
+    canvas.width = w;
+    canvas.height = h;
+    const ctx = canvas.getContext('2d');
+    if (ctx === null) throw new Error('no 2-D canvas context');
+    const background = ctx.createLinearGradient(0, 0, w, h);
+    background.addColorStop(0, '#1e2a50');
+    background.addColorStop(1, '#3c6e8c');
+    ctx.fillStyle = background;
+    ctx.fillRect(0, 0, w, h);
+    const [x, y, r] = [0.55 * w, 0.5 * h, 0.28 * Math.min(w, h)];
+    ctx.fillStyle = '#f0c020';
+    ctx.beginPath();
+    ctx.moveTo(x, y - r);
+    ctx.lineTo(x + r, y + 0.8 * r);
+    ctx.lineTo(x - r, y + 0.8 * r);
+    ctx.closePath();
+    ctx.fill();
+    const blob = await new Promise<Blob>((done, fail) => canvas.toBlob((b) => (b === null ? fail(new Error('no PNG')) : done(b)), 'image/png'));
+    transfer.items.add(new File([blob], 'triangle.png', { type: 'image/png' }));
+    return transfer;
+  }, file);
+}
 
 /** `expected` within ±1 per channel (float rounding on the way to bytes). */
 function expectClose(actual: number[], expected: number[]): void {

@@ -105,6 +105,14 @@ function showStatus(text: string): void {
   ui.status.classList.remove('error');
 }
 
+/** A mistake in what the user gave the page (a file that is not an image, …): shown, and logged as a warning, not an error. */
+class UserInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserInputError';
+  }
+}
+
 function showError(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   ui.status.textContent = message;
@@ -112,7 +120,7 @@ function showError(err: unknown): void {
   hook.error = message;
   // A bad choice (a method the model does not support, a camera refused, …) is the user's to
   // fix: a warning. Anything else is a bug: an error (the end-to-end test fails on those).
-  if (err instanceof GradCamError || err instanceof DOMException || err instanceof BackendUnavailableError) console.warn(err);
+  if (err instanceof GradCamError || err instanceof DOMException || err instanceof BackendUnavailableError || err instanceof UserInputError) console.warn(err);
   else console.error(err);
 }
 
@@ -256,7 +264,7 @@ async function renderStill(): Promise<void> {
 
 async function pickImage(file: File | undefined): Promise<void> {
   if (file === undefined) return;
-  if (!file.type.startsWith('image/')) throw new Error(`${file.name} is not an image.`);
+  if (!file.type.startsWith('image/')) throw new UserInputError(`${file.name} is not an image: drop or pick an image file (PNG, JPEG, …).`);
   const bitmap = await createImageBitmap(file);
   try {
     still.setPicture(bitmap);
@@ -290,7 +298,7 @@ async function loadUserModel(from: string | File[]): Promise<void> {
     model = await tfl.loadLayersModel(from);
   } else {
     const json = from.find((f) => f.name.endsWith('.json'));
-    if (json === undefined) throw new Error('Pick the model.json file together with its weight files (.bin).');
+    if (json === undefined) throw new UserInputError('Pick the model.json file together with its weight files (.bin).');
     model = await tfl.loadLayersModel(tf.io.browserFiles([json, ...from.filter((f) => f !== json)]));
   }
   let next: Explainer;
