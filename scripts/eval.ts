@@ -18,7 +18,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { type LayersModel, loadLayersModel, version_layers } from '@tensorflow/tfjs-layers';
 import { type CamMethodName, GradCam } from '../src';
-import { type Box, DEMO_IMAGE_SIZE, generateScenes, iou, loadDemoModel, localizationBox, pointingHit } from '../src/demo';
+import { type Box, DEMO_CLASSES, DEMO_IMAGE_SIZE, generateScenes, iou, loadDemoModel, localizationBox, pointingHit } from '../src/demo';
 
 const FLOORS = { pointing: 0.9, localization: 0.7 } as const;
 const DOC = fileURLToPath(new URL('../docs/evaluation.md', import.meta.url));
@@ -61,17 +61,55 @@ interface Tally {
 
 const emptyTally = (): Tally => ({ pointing: 0, localized: 0, iouSum: 0, seconds: 0 });
 
-/** Scores one batch of `[n,64,64]` heatmaps against the boxes. */
-function score(tally: Tally, maps: Float32Array, boxes: readonly Box[]): void {
+/** Counts for one group of scenes (a class or a size band) in the breakdown of Grad-CAM. */
+interface GroupTally {
+  n: number;
+  pointing: number;
+  localized: number;
+  /** Found box area / true box area, one entry per scene with a box. */
+  areaRatios: number[];
+}
+
+/** Size bands of the target's side, in pixels, for the breakdown. */
+const SIZE_BANDS: ReadonlyArray<readonly [number, number]> = [
+  [10, 14],
+  [15, 19],
+  [20, 25],
+];
+
+const area = (b: Box): number => (b.bottom - b.top) * (b.right - b.left);
+
+/**
+ * Scores one batch of `[n,64,64]` heatmaps against the boxes; with `groups`, also per class and
+ * per size band.
+ */
+function score(tally: Tally, maps: Float32Array, boxes: readonly Box[], labels?: readonly number[], groups?: Map<string, GroupTally>): void {
   for (const [i, box] of boxes.entries()) {
     const map = maps.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE);
-    if (pointingHit(map, SIZE, box)) tally.pointing++;
+    const hit = pointingHit(map, SIZE, box);
+    if (hit) tally.pointing++;
     const found = localizationBox(map, SIZE, 0.15);
     const overlap = found === null ? 0 : iou(found, box);
     tally.iouSum += overlap;
     if (overlap >= 0.5) tally.localized++;
+    if (groups === undefined || labels === undefined) continue;
+    const side = box.bottom - box.top;
+    const band = SIZE_BANDS.find(([lo, hi]) => side >= lo && side <= hi) ?? SIZE_BANDS[SIZE_BANDS.length - 1];
+    for (const key of [DEMO_CLASSES[labels[i]], `${band[0]}–${band[1]} px`]) {
+      const group = groups.get(key) ?? { n: 0, pointing: 0, localized: 0, areaRatios: [] };
+      group.n++;
+      if (hit) group.pointing++;
+      if (overlap >= 0.5) group.localized++;
+      if (found !== null) group.areaRatios.push(area(found) / area(box));
+      groups.set(key, group);
+    }
   }
 }
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.floor(sorted.length / 2)];
+};
 
 /**
  * A baseline that ignores the image: a Gaussian bump at the image centre (σ = a quarter of the
@@ -145,6 +183,7 @@ async function main(): Promise<void> {
   const gradcam = new GradCam(model);
   const tallies = new Map(RUNS.map((r) => [r.key, emptyTally()]));
   const prior = emptyTally();
+  const groups = new Map<string, GroupTally>();
   const priorMap = centrePrior();
   let correct = 0;
   const started = performance.now();
@@ -166,7 +205,8 @@ async function main(): Promise<void> {
       if (run.classes === 'predicted' && result.classIndex.some((c, i) => c !== classes[i])) {
         throw new Error('the explained classes differ from model.predict');
       }
-      score(tally, maps, boxes);
+      if (run.key === 'gradcam/predicted') score(tally, maps, boxes, labels, groups);
+      else score(tally, maps, boxes);
     }
     const tiled = new Float32Array(count * SIZE * SIZE);
     for (let i = 0; i < count; i++) tiled.set(priorMap, i * SIZE * SIZE);
@@ -200,7 +240,18 @@ async function main(): Promise<void> {
     row('CAM, true class', tallies.get('cam/true') as Tally, true),
     row('centre prior (no model)', prior, false),
   ];
-  console.log(['', ...table, '', `floors (Grad-CAM, predicted class): ${floorsMet ? 'met' : 'NOT met'}`].join('\n'));
+  const groupPct = (k: number, g: GroupTally): string => `${((100 * k) / g.n).toFixed(0)} %`;
+  const breakdown = [
+    'Grad-CAM on the predicted class, by the target\'s class and size:',
+    '',
+    '| scenes | n | pointing game | localization | found box / true box (median area) |',
+    '|---|---:|---:|---:|---:|',
+    ...[...DEMO_CLASSES, ...SIZE_BANDS.map(([lo, hi]) => `${lo}–${hi} px`)].flatMap((key) => {
+      const g = groups.get(key);
+      return g === undefined ? [] : [`| ${key} | ${g.n} | ${groupPct(g.pointing, g)} | ${groupPct(g.localized, g)} | ${median(g.areaRatios).toFixed(2)} |`];
+    }),
+  ];
+  console.log(['', ...table, '', ...breakdown, '', `floors (Grad-CAM, predicted class): ${floorsMet ? 'met' : 'NOT met'}`].join('\n'));
 
   if (options.write) {
     const cpu = cpus();
@@ -214,6 +265,8 @@ async function main(): Promise<void> {
       '',
       `Floors for Grad-CAM on the predicted class: pointing game ≥ ${100 * FLOORS.pointing} %,`,
       `localization ≥ ${100 * FLOORS.localization} % — ${floorsMet ? 'met' : '**not met**'}.`,
+      '',
+      ...breakdown,
       '',
       `The model: ${architecture}, ${parameters} parameters. Trained with`,
       `\`${String(metadata.trainedWith ?? 'npm run train-demo-model')}\` on the ${String(metadata.backend ?? 'wasm')} backend in`,

@@ -47,13 +47,39 @@ interface Options {
   /** Where to write the model files; only the default (demo-model/) is embedded. */
   out: string;
   write: boolean;
+  /** Weight of the L2 penalty on the 'features' activations (and on the Dense kernel). */
+  activity: number;
+  /** Label smoothing ε: targets (1 − ε)·one-hot + ε/K. */
+  smooth: number;
+  /**
+   * Mirror training scenes: 'h' every other one left–right (all five shapes are symmetric so),
+   * 'hv' also every other pair upside down (a triangle then points down); '' none.
+   */
+  flips: '' | 'h' | 'hv';
+  /** Run the layers before 'features' on the image and on its transpose (see {@link buildModel}). */
+  transposed: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { steps: 2000, batch: 32, lr: 0.002, heldOut: 1000, arch: DEFAULT_ARCH, out: MODEL_DIR, write: true };
+  const options: Options = {
+    steps: 2000,
+    batch: 32,
+    lr: 0.002,
+    heldOut: 1000,
+    arch: DEFAULT_ARCH,
+    out: MODEL_DIR,
+    write: true,
+    activity: 0,
+    smooth: 0,
+    flips: '',
+    transposed: false,
+  };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (key === 'no-write') options.write = false;
+    else if (key === 'transposed') options.transposed = true;
+    else if (key === 'flips' && (value === 'h' || value === 'hv')) options.flips = value;
+    else if ((key === 'activity' || key === 'smooth') && Number(value) >= 0) options[key] = Number(value);
     else if (key === 'arch' && value !== undefined) options.arch = value;
     else if (key === 'out' && value !== undefined) options.out = resolve(value) + sep;
     else if (key === 'steps' || key === 'batch' || key === 'heldOut' || key === 'lr') {
@@ -65,24 +91,31 @@ function parseOptions(argv: readonly string[]): Options {
   return options;
 }
 
-/** Builds the model of an architecture string (see {@link DEFAULT_ARCH}) with seeded initializers. */
-function buildModel(arch: string): tfl.Sequential {
+/**
+ * Builds the model of an architecture string (see {@link DEFAULT_ARCH}) with seeded
+ * initializers. With `transposed`, the layers before 'features' also run on the image with its
+ * rows and columns swapped (the same layers, so the same weights), and 'features' sees the mean
+ * of the two results, the second swapped back: whatever the network finds on vertical edges it
+ * then also finds on horizontal ones.
+ */
+function buildModel(arch: string, transposed: boolean): tfl.LayersModel {
   let seed = INIT_SEED;
   const specs = arch.split(',');
   const last = specs.length - 1;
   if (!/^c\d+(x\d+)?$/.test(specs[last])) throw new Error(`the architecture must end in a plain conv (cN), got ${specs[last]}`);
-  const model = tfl.sequential({ name: 'demo_shapes' });
+  const layers: tfl.layers.Layer[] = [];
+  const imageShape = [DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE, 3];
   for (const [i, spec] of specs.entries()) {
     const index = i + 1;
-    const input = i === 0 ? { inputShape: [DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE, 3] } : {};
+    const input = i === 0 && !transposed ? { inputShape: imageShape } : {};
     if (spec === 'p') {
-      model.add(tfl.layers.maxPooling2d({ name: `pool${index}`, poolSize: 2, ...input }));
+      layers.push(tfl.layers.maxPooling2d({ name: `pool${index}`, poolSize: 2, ...input }));
       continue;
     }
     const match = /^([bc])(\d+)(?:x(\d+))?$/.exec(spec);
     if (match === null) throw new Error(`unknown layer "${spec}" in the architecture`);
     const normalized = match[1] === 'b';
-    model.add(
+    layers.push(
       tfl.layers.conv2d({
         name: i === last ? 'features' : `conv${index}`,
         filters: Number(match[2]),
@@ -95,20 +128,27 @@ function buildModel(arch: string): tfl.Sequential {
       }),
     );
     if (normalized) {
-      model.add(tfl.layers.batchNormalization({ name: `bn${index}` }));
-      model.add(tfl.layers.activation({ name: `relu${index}`, activation: 'relu' }));
+      layers.push(tfl.layers.batchNormalization({ name: `bn${index}` }));
+      layers.push(tfl.layers.activation({ name: `relu${index}`, activation: 'relu' }));
     }
   }
-  model.add(tfl.layers.globalAveragePooling2d({ name: 'gap' }));
-  model.add(
-    tfl.layers.dense({
-      name: 'classes',
-      units: DEMO_CLASSES.length,
-      activation: 'softmax',
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }),
-    }),
-  );
-  return model;
+  const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' });
+  const classes = tfl.layers.dense({
+    name: 'classes',
+    units: DEMO_CLASSES.length,
+    activation: 'softmax',
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }),
+  });
+  if (!transposed) return tfl.sequential({ name: 'demo_shapes', layers: [...layers, gap, classes] });
+
+  const features = layers.pop() as tfl.layers.Layer;
+  const trunk = (x: tfl.SymbolicTensor): tfl.SymbolicTensor => layers.reduce((t, layer) => layer.apply(t) as tfl.SymbolicTensor, x);
+  const swap = (name: string): tfl.layers.Layer => tfl.layers.permute({ name, dims: [2, 1, 3] });
+  const image = tfl.input({ shape: imageShape, name: 'image' });
+  const other = swap('swap_back').apply(trunk(swap('swap').apply(image) as tfl.SymbolicTensor)) as tfl.SymbolicTensor;
+  const both = tfl.layers.average({ name: 'both_ways' }).apply([trunk(image), other]) as tfl.SymbolicTensor;
+  const output = classes.apply(gap.apply(features.apply(both))) as tfl.SymbolicTensor;
+  return tfl.model({ name: 'demo_shapes', inputs: image, outputs: output });
 }
 
 /** Accuracy on `count` scenes from `seed` on, predicted in batches of 100. */
@@ -123,6 +163,25 @@ async function accuracy(model: tfl.LayersModel, count: number, seed: number): Pr
     correct += labels.filter((label, i) => classes[i] === label).length;
   }
   return correct / count;
+}
+
+/**
+ * The network's inputs and targets for one step: with --flips, scenes mirrored (see
+ * {@link Options.flips}); with --smooth, smoothed one-hot targets.
+ */
+function trainingBatch(images: tf.Tensor4D, labels: readonly number[], step: number, options: Options): { inputs: tf.Tensor4D; targets: tf.Tensor2D } {
+  const classes = DEMO_CLASSES.length;
+  const oneHot = tf.cast(tf.oneHot(tf.tensor1d([...labels], 'int32'), classes), 'float32');
+  const targets = tf.add(tf.mul(oneHot, 1 - options.smooth), options.smooth / classes) as tf.Tensor2D;
+  // Scene i of step s is mirrored left–right when bit 0 of i + s is set, upside down ('hv') when bit 1 is.
+  const axes: ReadonlyArray<readonly [axis: 1 | 2, bit: number]> = options.flips === 'hv' ? [[2, 1], [1, 2]] : options.flips === 'h' ? [[2, 1]] : [];
+  let inputs: tf.Tensor4D = tf.clone(images);
+  for (const [axis, bit] of axes) {
+    const mirrored = Array.from(labels, (_, i) => ((i + step) & bit) !== 0);
+    const mask = tf.broadcastTo(tf.reshape(tf.tensor1d(mirrored, 'bool'), [labels.length, 1, 1, 1]), images.shape);
+    inputs = tf.where(mask, tf.reverse(inputs, axis), inputs) as tf.Tensor4D;
+  }
+  return { inputs, targets };
 }
 
 /** Cosine decay from `lr` to lr/50 over the run. */
@@ -140,9 +199,31 @@ async function main(): Promise<void> {
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
 
-  const model = buildModel(options.arch);
+  const model = buildModel(options.arch, options.transposed);
   const optimizer = tf.train.adam(options.lr);
+  // Cross-entropy alone: Keras's own training step (what the shipped model was trained with).
+  // With --activity, a step of our own that also sees the 'features' activations.
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  // The same layers with two outputs: the activations the penalty needs, and the probabilities.
+  const trainer = tfl.model({
+    inputs: model.inputs,
+    outputs: [model.getLayer('features').output as tfl.SymbolicTensor, model.outputs[0]],
+  });
+  const denseKernel = model.getLayer('classes').trainableWeights[0];
+  const penalizedStep = async (inputs: tf.Tensor4D, targets: tf.Tensor2D, labels: readonly number[]): Promise<[number, number]> => {
+    let predicted: tf.Tensor | undefined;
+    const loss = optimizer.minimize(() => {
+      const [features, probabilities] = trainer.apply(inputs, { training: true }) as tf.Tensor[];
+      predicted = tf.keep(tf.argMax(probabilities, 1));
+      const crossEntropy = tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.log(tf.clipByValue(probabilities, 1e-7, 1))), -1)));
+      const penalty = tf.add(tf.mean(tf.square(features)), tf.sum(tf.square(denseKernel.read())));
+      return tf.add(crossEntropy, tf.mul(options.activity, penalty)) as tf.Scalar;
+    }, true) as tf.Scalar;
+    const classes = await (predicted as tf.Tensor).data();
+    const value = (await loss.data())[0];
+    tf.dispose([loss, predicted as tf.Tensor]);
+    return [value, labels.filter((label, i) => classes[i] === label).length / labels.length];
+  };
   console.log(`${model.countParams()} parameters; ${options.steps} steps of ${options.batch} fresh scenes`);
 
   let [lossSum, accSum, count] = [0, 0, 0];
@@ -150,10 +231,11 @@ async function main(): Promise<void> {
     // AdamOptimizer reads its learning rate at every step; tfjs offers no setter.
     (optimizer as unknown as { learningRate: number }).learningRate = learningRate(options, step);
     const { images, labels } = generateScenes(options.batch, TRAIN_SEED + step * options.batch);
-    const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), DEMO_CLASSES.length));
-    const [loss, acc] = (await model.trainOnBatch(images, targets)) as number[];
-    tf.dispose([images, targets]);
-    [lossSum, accSum, count] = [lossSum + loss, accSum + acc, count + 1];
+    const { inputs, targets } = tf.tidy(() => trainingBatch(images, labels, step, options));
+    const [lossValue, acc] =
+      options.activity > 0 ? await penalizedStep(inputs, targets, labels) : ((await model.trainOnBatch(inputs, targets)) as number[]);
+    tf.dispose([images, inputs, targets]);
+    [lossSum, accSum, count] = [lossSum + lossValue, accSum + acc, count + 1];
     if ((step + 1) % 100 === 0 || step + 1 === options.steps) {
       const line = `step ${step + 1}: loss ${(lossSum / count).toFixed(4)}, train acc ${(accSum / count).toFixed(3)}`;
       const check = (step + 1) % 400 === 0 ? `, held-out acc (300) ${(await accuracy(model, 300, HELD_OUT_SEED)).toFixed(3)}` : '';
@@ -178,7 +260,13 @@ async function save(model: tfl.LayersModel, options: Options, scores: { heldOut:
   );
   if (artifacts?.weightData === undefined || artifacts.weightSpecs === undefined) throw new Error('model.save gave no weights');
   const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
-  const flags = `--steps=${options.steps} --batch=${options.batch} --lr=${options.lr} --arch=${options.arch}`;
+  const extras = [
+    options.activity > 0 ? ` --activity=${options.activity}` : '',
+    options.smooth > 0 ? ` --smooth=${options.smooth}` : '',
+    options.flips !== '' ? ` --flips=${options.flips}` : '',
+    options.transposed ? ' --transposed' : '',
+  ].join('');
+  const flags = `--steps=${options.steps} --batch=${options.batch} --lr=${options.lr} --arch=${options.arch}${extras}`;
   const modelJson: tf.io.ModelJSON = {
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
