@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ensureGradientKernels } from '../src';
+import { mixSeed, mulberry32 } from '../src/demo/prng';
 import { DEMO_CLASSES, DEMO_IMAGE_SIZE, generateScenes } from '../src/demo/scenes';
 import { MODEL_DIR, embedDemoModel } from './embed-demo-model';
 
@@ -23,6 +24,8 @@ import { MODEL_DIR, embedDemoModel } from './embed-demo-model';
 const TRAIN_SEED = 0;
 /** First seed of the held-out scenes, far from the training range. */
 const HELD_OUT_SEED = 1_000_000_000;
+/** The side of the cells that --hide hides, in pixels. */
+const HIDE_CELL = 16;
 /** Seed of the weight initializers. */
 const INIT_SEED = 1;
 
@@ -58,6 +61,11 @@ interface Options {
   flips: '' | 'h' | 'hv';
   /** Run the layers before 'features' on the image and on its transpose (see {@link buildModel}). */
   transposed: boolean;
+  /**
+   * Hide-and-seek (Singh & Lee, 2017): each 16×16 cell of a training image is replaced by the
+   * image's mean colour with this probability, so no single part of a shape is always visible.
+   */
+  hide: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -73,6 +81,7 @@ function parseOptions(argv: readonly string[]): Options {
     smooth: 0,
     flips: '',
     transposed: false,
+    hide: 0,
   };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
@@ -80,6 +89,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (key === 'transposed') options.transposed = true;
     else if (key === 'flips' && (value === 'h' || value === 'hv')) options.flips = value;
     else if ((key === 'activity' || key === 'smooth') && Number(value) >= 0) options[key] = Number(value);
+    else if (key === 'hide' && Number(value) >= 0 && Number(value) < 1) options.hide = Number(value);
     else if (key === 'arch' && value !== undefined) options.arch = value;
     else if (key === 'out' && value !== undefined) options.out = resolve(value) + sep;
     else if (key === 'steps' || key === 'batch' || key === 'heldOut' || key === 'lr') {
@@ -181,6 +191,15 @@ function trainingBatch(images: tf.Tensor4D, labels: readonly number[], step: num
     const mask = tf.broadcastTo(tf.reshape(tf.tensor1d(mirrored, 'bool'), [labels.length, 1, 1, 1]), images.shape);
     inputs = tf.where(mask, tf.reverse(inputs, axis), inputs) as tf.Tensor4D;
   }
+  if (options.hide > 0) {
+    const cells = DEMO_IMAGE_SIZE / HIDE_CELL;
+    const random = mulberry32(mixSeed(step));
+    const keep = Array.from({ length: labels.length * cells * cells }, () => (random() < options.hide ? 0 : 1));
+    const grid = tf.tensor4d(keep, [labels.length, cells, cells, 1]);
+    const mask = tf.image.resizeNearestNeighbor(grid, [DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE]);
+    const mean = tf.mean(inputs, [1, 2], true);
+    inputs = tf.add(tf.mul(inputs, mask), tf.mul(mean, tf.sub(1, mask))) as tf.Tensor4D;
+  }
   return { inputs, targets };
 }
 
@@ -265,6 +284,7 @@ async function save(model: tfl.LayersModel, options: Options, scores: { heldOut:
     options.smooth > 0 ? ` --smooth=${options.smooth}` : '',
     options.flips !== '' ? ` --flips=${options.flips}` : '',
     options.transposed ? ' --transposed' : '',
+    options.hide > 0 ? ` --hide=${options.hide}` : '',
   ].join('');
   const flags = `--steps=${options.steps} --batch=${options.batch} --lr=${options.lr} --arch=${options.arch}${extras}`;
   const modelJson: tf.io.ModelJSON = {
