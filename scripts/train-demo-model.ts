@@ -4,6 +4,8 @@
  * reproducible (the same options give the same weights).
  *
  *   npm run train-demo-model [-- --steps=2000 --batch=32 --lr=0.002 --arch=... --out=DIR --no-write]
+ *   experiments: --flips=h|hv --transposed --hide=P --activity=λ --smooth=ε (see Options; none of
+ *   them made the heatmaps localize better: docs/evaluation.md)
  *
  * Every step draws a fresh batch of scenes (seeds 0, 1, 2, … in order), so no scene is seen
  * twice and no shuffling is needed; the held-out scenes come from seeds 1 000 000 000 on. Writes
@@ -177,7 +179,8 @@ async function accuracy(model: tfl.LayersModel, count: number, seed: number): Pr
 
 /**
  * The network's inputs and targets for one step: with --flips, scenes mirrored (see
- * {@link Options.flips}); with --smooth, smoothed one-hot targets.
+ * {@link Options.flips}); with --hide, cells hidden (see {@link Options.hide}); with --smooth,
+ * smoothed one-hot targets.
  */
 function trainingBatch(images: tf.Tensor4D, labels: readonly number[], step: number, options: Options): { inputs: tf.Tensor4D; targets: tf.Tensor2D } {
   const classes = DEMO_CLASSES.length;
