@@ -17,18 +17,17 @@ interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 
-const maxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+/** A `MaxPoolGrad` call's tensors and its pooling geometry (what every kernel here starts from). */
+function poolGradArgs(inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): { dy: tf.TensorInfo; input: tf.TensorInfo; info: tf.backend_util.Conv2DInfo } {
   const { dy, input } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  return { dy, input, info };
+}
+
+const maxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const { dy, input, info } = poolGradArgs(inputs, attrs);
   const heap = backend as unknown as HeapBackend;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
   const x = heap.typedArrayFromHeap(input);
   const dyValues = heap.typedArrayFromHeap(dy);
   const out = heap.makeOutput(input.shape, 'float32');
@@ -90,17 +89,8 @@ interface WebGLBackendSlice {
 }
 
 const webglMaxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
-  const { dy, input } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const { dy, input, info } = poolGradArgs(inputs, attrs);
   const gl = backend as unknown as WebGLBackendSlice;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
 
   // Pass 1, per output: the window's first maximum as fy·filterWidth + fx (−1: no pixel in the window).
@@ -226,17 +216,8 @@ function webgpuProgram(key: string, variableNames: string[], outputShape: number
 }
 
 const webgpuMaxPoolGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
-  const { dy, input } = inputs as unknown as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const { dy, input, info } = poolGradArgs(inputs, attrs);
   const gpu = backend as unknown as WebGPUBackendSlice;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
   // Every constant is written into the shader, so the key carries them all.
   const key = `tfjsGradcamMaxPoolGrad_${inHeight}_${inWidth}_${outHeight}_${outWidth}_${strideHeight}_${strideWidth}_${filterHeight}_${filterWidth}_${padInfo.top}_${padInfo.left}`;

@@ -22,7 +22,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
 import { CAM_METHODS, type CamMethodName } from '../../src';
-import { FIXTURE_NAMES, type Fixture, type ParityCase, loadFixture, maxAbsDiff } from '../helpers/fixtures';
+import { FIXTURE_METHODS, FIXTURE_NAMES, type Fixture, type ParityCase, loadFixture, maxAbsDiff } from '../helpers/fixtures';
 import { PAGE_DIR, buildPage, launchChromium, openTestPage, serve } from './harness';
 
 jest.setTimeout(180_000);
@@ -42,16 +42,6 @@ const BACKEND_TOLERANCE = 1e-3;
 /** The logit each explanation reports, against pytorch's. */
 const SCORE_TOLERANCE = 1e-3;
 
-/** The fixtures' method names → the library's. */
-const REFERENCE_METHODS: Record<string, CamMethodName> = {
-  GradCAM: 'gradcam',
-  HiResCAM: 'hirescam',
-  GradCAMPlusPlus: 'gradcam++',
-  XGradCAM: 'xgradcam',
-  LayerCAM: 'layercam',
-  EigenCAM: 'eigencam',
-  ScoreCAM: 'scorecam',
-};
 const ROLES = ['argmax', 'second'] as const;
 /** A fixture case as the file has it: EigenCAM's reference also comes with the other sign of its SVD. */
 type Case = ParityCase & { eigencam: { heatmap_negated_projection: { data: number[] } } };
@@ -211,7 +201,7 @@ function casesOf(fx: Fixture, role: string): Case[] {
 
 const fixtures = new Map<FixtureName, Fixture>(FIXTURE_NAMES.map((name) => [name, loadFixture(name)]));
 /** The runs in the order of `referenceRuns`: role-major, then the fixture's methods. */
-const referenceOrder = ROLES.flatMap((role) => Object.keys(REFERENCE_METHODS).map((refName) => ({ role, refName })));
+const referenceOrder = ROLES.flatMap((role) => Object.keys(FIXTURE_METHODS).map((refName) => ({ role, refName })));
 
 function jobFor(backend: Backend, name: FixtureName): PageJob {
   const fx = fixtures.get(name) as Fixture;
@@ -220,7 +210,7 @@ function jobFor(backend: Backend, name: FixtureName): PageJob {
     fixture: { ...fx, targets: [] },
     target: fx.targets[0].layer,
     referenceRuns: referenceOrder.map(({ role, refName }) => ({
-      method: REFERENCE_METHODS[refName],
+      method: FIXTURE_METHODS[refName],
       classIndex: casesOf(fx, role).map((c) => c.class),
     })),
     layers: convLayers(fx).map((layer) => ({ layer, methods: methodsAt(fx, layer) })),

@@ -4,6 +4,7 @@
  * imports it too; fixtures.ts reads the files in Node and re-exports all of this.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { CamMethodName } from '../../src';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 export interface FlatArray {
@@ -66,3 +67,14 @@ export function buildFixtureModel(fx: Fixture): tfl.LayersModel {
 export function toTensor(a: FlatArray): tf.Tensor {
   return tf.tensor(a.data, a.shape);
 }
+
+/** The method names the fixtures' heatmaps are stored under (pytorch-grad-cam's) → the library's. */
+export const FIXTURE_METHODS: Readonly<Record<string, CamMethodName>> = {
+  GradCAM: 'gradcam',
+  HiResCAM: 'hirescam',
+  GradCAMPlusPlus: 'gradcam++',
+  XGradCAM: 'xgradcam',
+  LayerCAM: 'layercam',
+  EigenCAM: 'eigencam',
+  ScoreCAM: 'scorecam',
+};

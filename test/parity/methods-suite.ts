@@ -1,22 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type CamMethodName, GradCam } from '../../src';
-import { FIXTURE_NAMES, type Fixture, buildFixtureModel, loadFixture, maxAbsDiff, relativeDiff, toTensor } from '../helpers/fixtures';
+import { FIXTURE_METHODS, FIXTURE_NAMES, type Fixture, buildFixtureModel, loadFixture, maxAbsDiff, relativeDiff, toTensor } from '../helpers/fixtures';
 
 /**
  * Every method the fixtures carry, through `GradCam.explain`, against pytorch-grad-cam:
  * heatmaps ≤ 1e-4 absolute and raw maps ≤ 1e-4 relative for the gradient methods; ScoreCAM
  * ≤ 1e-3 (it differences many forward passes); EigenCAM up to the sign of its SVD.
  */
-const METHOD_NAMES: Record<string, CamMethodName> = {
-  GradCAM: 'gradcam',
-  HiResCAM: 'hirescam',
-  GradCAMPlusPlus: 'gradcam++',
-  XGradCAM: 'xgradcam',
-  LayerCAM: 'layercam',
-  EigenCAM: 'eigencam',
-  ScoreCAM: 'scorecam',
-};
 const TOLERANCE: Partial<Record<CamMethodName, { heatmap: number; raw: number }>> = {
   scorecam: { heatmap: 1e-3, raw: 1e-3 },
 };
@@ -33,8 +24,8 @@ export function describeMethodParity(): void {
     });
     afterAll(() => model.dispose());
 
-    it.each(Object.keys(METHOD_NAMES))('%s: heatmap and raw map for every image and class', (refName) => {
-      const method = METHOD_NAMES[refName];
+    it.each(Object.keys(FIXTURE_METHODS))('%s: heatmap and raw map for every image and class', (refName) => {
+      const method = FIXTURE_METHODS[refName];
       const tol = TOLERANCE[method] ?? { heatmap: 1e-4, raw: 1e-4 };
       const batch = tf.concat(fx.images.map((img) => toTensor(img.tensor)));
       const before = tf.memory().numTensors;
