@@ -339,6 +339,11 @@ function run(name: string, inputs: Record<string, Info>, attrs: object, backend:
 /** Whether a stride attribute is 1 in both directions. */
 const unitStride = (s: number | [number, number]): boolean => (Array.isArray(s) ? s[0] === 1 && s[1] === 1 : s === 1);
 
+/** Whether a convolution's gradient is one the fast kernels below cover: stride 1, 'same', an odd square kernel, NHWC. */
+function fastCase(attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs, kh: number, kw: number): boolean {
+  return unitStride(attrs.strides) && attrs.pad === 'same' && kh === kw && kh % 2 === 1 && (attrs.dataFormat ?? 'NHWC') === 'NHWC';
+}
+
 /**
  * Installs the training kernels over those registered for wasm. The library's
  * Conv2DBackpropFilter (an im2col through a one-hot convolution) costs 9·C_in/C_out times a
@@ -359,7 +364,7 @@ function installTrainingKernels(): void {
     const { x, dy } = args.inputs as unknown as { x: Info; dy: Info };
     const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     const [kh, kw] = attrs.filterShape;
-    if (!unitStride(attrs.strides) || attrs.pad !== 'same' || kh !== kw || kh % 2 !== 1 || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+    if (!fastCase(attrs, kh, kw)) {
       return previousFilter.kernelFunc(args);
     }
     const backend = args.backend as unknown as WasmBackend;
@@ -376,7 +381,7 @@ function installTrainingKernels(): void {
     const { dy, filter } = args.inputs as unknown as { dy: Info; filter: Info };
     const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     const [kh, kw] = filter.shape;
-    if (!unitStride(attrs.strides) || attrs.pad !== 'same' || kh !== kw || kh % 2 !== 1 || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+    if (!fastCase(attrs, kh, kw)) {
       return previousInput.kernelFunc(args);
     }
     const backend = args.backend as unknown as WasmBackend;
