@@ -328,6 +328,8 @@ describe.each(BACKENDS)('parity fixtures in headless Chromium on %s', (backend) 
       const cpu = (await runOf('cpu', name)).result;
       const failures: string[] = [];
       const worstPerMethod = new Map<string, { error: number; layer: string }>();
+      // Every pair cpu explained, none dropped: the comparison below walks this backend's list.
+      expect(run.result.matrix).toHaveLength(cpu.matrix.length);
       run.result.matrix.forEach((m, k) => {
         const ref = cpu.matrix[k];
         expect([m.layer, m.method]).toEqual([ref.layer, ref.method]);
