@@ -4,16 +4,16 @@
  * reproducible (the same options give the same weights).
  *
  *   npm run train-demo-model [-- --steps=2000 --batch=32 --lr=0.002 --arch=... --out=DIR --no-write]
- *   experiments: --flips=h|hv --transposed --hide=P --activity=λ --smooth=ε (see Options; none of
- *   them made the heatmaps localize better: docs/evaluation.md)
+ *   experiments: --flips=h|hv --transposed --hide=P --adl=P --activity=λ --smooth=ε (see Options;
+ *   none of them made the heatmaps localize better: docs/evaluation.md)
  *
  * Every step draws a fresh batch of scenes (seeds 0, 1, 2, … in order), so no scene is seen
  * twice and no shuffling is needed; the held-out scenes come from seeds 1 000 000 000 on. Writes
  * demo-model/model.json + weights.bin and embeds them as src/demo/demo-model-data.ts (with --out,
  * the files go to DIR and nothing is embedded; --no-write writes nothing).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -68,6 +68,14 @@ interface Options {
    * image's mean colour with this probability, so no single part of a shape is always visible.
    */
   hide: number;
+  /**
+   * Attention-based dropout (Choe & Shim, 2019) on the input and the output of 'features' while
+   * training: with this probability a scene's most active region (channel mean ≥ 0.9 × its
+   * maximum) is zeroed, otherwise the activations are scaled by sigmoid(channel mean).
+   */
+  adl: number;
+  /** A directory with model.json + weights.bin of the same architecture to start from. */
+  init?: string;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -84,6 +92,7 @@ function parseOptions(argv: readonly string[]): Options {
     flips: '',
     transposed: false,
     hide: 0,
+    adl: 0,
   };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
@@ -91,8 +100,9 @@ function parseOptions(argv: readonly string[]): Options {
     else if (key === 'transposed') options.transposed = true;
     else if (key === 'flips' && (value === 'h' || value === 'hv')) options.flips = value;
     else if ((key === 'activity' || key === 'smooth') && Number(value) >= 0) options[key] = Number(value);
-    else if (key === 'hide' && Number(value) >= 0 && Number(value) < 1) options.hide = Number(value);
+    else if ((key === 'hide' || key === 'adl') && Number(value) >= 0 && Number(value) < 1) options[key] = Number(value);
     else if (key === 'arch' && value !== undefined) options.arch = value;
+    else if (key === 'init' && value !== undefined) options.init = resolve(value);
     else if (key === 'out' && value !== undefined) options.out = resolve(value) + sep;
     else if (key === 'steps' || key === 'batch' || key === 'heldOut' || key === 'lr') {
       const n = Number(value);
@@ -206,6 +216,35 @@ function trainingBatch(images: tf.Tensor4D, labels: readonly number[], step: num
   return { inputs, targets };
 }
 
+/** ADL's share of the peak above which a region is dropped. */
+const ADL_THRESHOLD = 0.9;
+
+/**
+ * Attention-based dropout of activations `[N,H,W,C]`: scene i gets its region where the channel
+ * mean is ≥ {@link ADL_THRESHOLD} × its maximum zeroed when `drop[i]`, else every position scaled
+ * by sigmoid(channel mean).
+ */
+function attentionDrop(x: tf.Tensor4D, drop: readonly boolean[]): tf.Tensor4D {
+  const attention = tf.mean(x, 3, true);
+  const peak = tf.max(attention, [1, 2], true);
+  const keep = tf.step(tf.sub(tf.mul(peak, ADL_THRESHOLD), attention));
+  const chosen = tf.broadcastTo(tf.reshape(tf.tensor1d([...drop], 'bool'), [drop.length, 1, 1, 1]), attention.shape);
+  return tf.mul(x, tf.where(chosen, keep, tf.sigmoid(attention))) as tf.Tensor4D;
+}
+
+/** Loads model.json + weights.bin from a directory (the files this script writes). */
+async function loadModelDir(dir: string): Promise<tfl.LayersModel> {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const weights = readFileSync(join(dir, 'weights.bin'));
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
+}
+
 /** Cosine decay from `lr` to lr/50 over the run. */
 function learningRate(options: Options, step: number): number {
   const floor = options.lr / 50;
@@ -221,10 +260,12 @@ async function main(): Promise<void> {
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
 
+  if (options.adl > 0 && options.transposed) throw new Error('--adl works on the plain (sequential) model only');
   const model = buildModel(options.arch, options.transposed);
+  if (options.init !== undefined) model.setWeights((await loadModelDir(options.init)).getWeights());
   const optimizer = tf.train.adam(options.lr);
   // Cross-entropy alone: Keras's own training step (what the shipped model was trained with).
-  // With --activity, a step of our own that also sees the 'features' activations.
+  // With --activity or --adl, a step of our own that also sees the 'features' activations.
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   // The same layers with two outputs: the activations the penalty needs, and the probabilities.
   const trainer = tfl.model({
@@ -232,12 +273,28 @@ async function main(): Promise<void> {
     outputs: [model.getLayer('features').output as tfl.SymbolicTensor, model.outputs[0]],
   });
   const denseKernel = model.getLayer('classes').trainableWeights[0];
-  const penalizedStep = async (inputs: tf.Tensor4D, targets: tf.Tensor2D, labels: readonly number[]): Promise<[number, number]> => {
+  // With --adl: the (sequential) model's layers one by one, with the dropout around 'features'.
+  const forward = (inputs: tf.Tensor4D, step: number): tf.Tensor[] => {
+    if (options.adl === 0) return trainer.apply(inputs, { training: true }) as tf.Tensor[];
+    const random = mulberry32(mixSeed(1_000_003 * step + 7));
+    const drop = (x: tf.Tensor): tf.Tensor => attentionDrop(x as tf.Tensor4D, Array.from({ length: x.shape[0] }, () => random() < options.adl));
+    let x: tf.Tensor = inputs;
+    let features = x;
+    for (const layer of model.layers) {
+      if (layer.getClassName() === 'InputLayer') continue;
+      if (layer.name === 'features') x = drop(x);
+      x = layer.apply(x, { training: true }) as tf.Tensor;
+      if (layer.name === 'features') x = features = drop(x);
+    }
+    return [features, x];
+  };
+  const customStep = async (inputs: tf.Tensor4D, targets: tf.Tensor2D, labels: readonly number[], step: number): Promise<[number, number]> => {
     let predicted: tf.Tensor | undefined;
     const loss = optimizer.minimize(() => {
-      const [features, probabilities] = trainer.apply(inputs, { training: true }) as tf.Tensor[];
+      const [features, probabilities] = forward(inputs, step);
       predicted = tf.keep(tf.argMax(probabilities, 1));
       const crossEntropy = tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.log(tf.clipByValue(probabilities, 1e-7, 1))), -1)));
+      if (options.activity === 0) return crossEntropy as tf.Scalar;
       const penalty = tf.add(tf.mean(tf.square(features)), tf.sum(tf.square(denseKernel.read())));
       return tf.add(crossEntropy, tf.mul(options.activity, penalty)) as tf.Scalar;
     }, true) as tf.Scalar;
@@ -255,7 +312,9 @@ async function main(): Promise<void> {
     const { images, labels } = generateScenes(options.batch, TRAIN_SEED + step * options.batch);
     const { inputs, targets } = tf.tidy(() => trainingBatch(images, labels, step, options));
     const [lossValue, acc] =
-      options.activity > 0 ? await penalizedStep(inputs, targets, labels) : ((await model.trainOnBatch(inputs, targets)) as number[]);
+      options.activity > 0 || options.adl > 0
+        ? await customStep(inputs, targets, labels, step)
+        : ((await model.trainOnBatch(inputs, targets)) as number[]);
     tf.dispose([images, inputs, targets]);
     [lossSum, accSum, count] = [lossSum + lossValue, accSum + acc, count + 1];
     if ((step + 1) % 100 === 0 || step + 1 === options.steps) {
@@ -288,6 +347,8 @@ async function save(model: tfl.LayersModel, options: Options, scores: { heldOut:
     options.flips !== '' ? ` --flips=${options.flips}` : '',
     options.transposed ? ' --transposed' : '',
     options.hide > 0 ? ` --hide=${options.hide}` : '',
+    options.adl > 0 ? ` --adl=${options.adl}` : '',
+    options.init !== undefined ? ` --init=${options.init}` : '',
   ].join('');
   const flags = `--steps=${options.steps} --batch=${options.batch} --lr=${options.lr} --arch=${options.arch}${extras}`;
   const modelJson: tf.io.ModelJSON = {
