@@ -74,6 +74,12 @@ async function openPage(query: string, initScript?: string, on: BrowserContext =
   return { page, errors };
 }
 
+/** Waits until the page has explained `frames` frames in all (or shows an error) and returns its hook. */
+async function framesOrError(page: Page, frames: number, timeout = 30_000): Promise<PageHook> {
+  await page.waitForFunction((n) => (window.__gradcam?.frames ?? 0) >= n || (window.__gradcam?.error ?? '') !== '', frames, { timeout });
+  return readHook(page);
+}
+
 /** Pixel statistics of a canvas on the page: its size, distinct colours, and the spread of its values. */
 async function canvasStats(page: Page, selector: string): Promise<{ width: number; height: number; colours: number; std: number; opaque: boolean }> {
   return page.$eval(selector, (node) => {
@@ -102,10 +108,7 @@ describe('video page (examples/browser) in headless Chromium', () => {
     expect(started.error).toBe('');
     expect(started.backend).toBe('wasm');
 
-    await page.waitForFunction((n) => (window.__gradcam?.frames ?? 0) >= n || (window.__gradcam?.error ?? '') !== '', FRAMES, {
-      timeout: 60_000,
-    });
-    const hook: PageHook = await readHook(page);
+    const hook = await framesOrError(page, FRAMES, 60_000);
     await page.screenshot({ path: join(ARTIFACTS, 'video-page.png') });
     const n = hook.frames;
     const perShape = SHAPES.map((name, k) => `${name} ${hook.hitsByClass[k] ?? 0}/${hook.scoredByClass[k] ?? 0}`).join(', ');
@@ -148,8 +151,7 @@ describe('video page (examples/browser) in headless Chromium', () => {
 
   it("webcam source (Chromium's fake camera): frames paced by requestVideoFrameCallback, explained and drawn", async () => {
     const { page, errors } = await openPage('source=webcam&backend=wasm');
-    await page.waitForFunction(() => (window.__gradcam?.frames ?? 0) >= 20 || (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
-    const hook = await readHook(page);
+    const hook = await framesOrError(page, 20);
     expect(hook.error).toBe('');
     expect(hook.pacing).toBe('video-frame');
     expect(hook.scored).toBe(0); // a camera gives no ground truth
@@ -189,8 +191,7 @@ describe('video page (examples/browser) in headless Chromium', () => {
       timeout: 30_000,
     });
     const atRestart = (await readHook(page)).frames;
-    await page.waitForFunction((n) => (window.__gradcam?.frames ?? 0) >= n || (window.__gradcam?.error ?? '') !== '', atRestart + 20, { timeout: 30_000 });
-    const hook = await readHook(page);
+    const hook = await framesOrError(page, atRestart + 20);
     const video = await page.$eval('#video', (node) => {
       const v = node as HTMLVideoElement;
       return { src: v.currentSrc, hidden: v.hidden, paused: v.paused, duration: v.duration, decoded: v.getVideoPlaybackQuality().totalVideoFrames };
@@ -480,8 +481,7 @@ describe('the backend control of the video page', () => {
     const noWebGPU = "delete Navigator.prototype.gpu; for (const k of Object.getOwnPropertyNames(globalThis)) if (/^GPU/.test(k)) delete globalThis[k];";
     const { page, errors } = await openPage('source=scene&backend=webgpu', noWebGPU);
     expect(await page.evaluate(() => Object.getOwnPropertyNames(globalThis).filter((k) => /^GPU/.test(k)).length + ('gpu' in navigator ? 1 : 0))).toBe(0);
-    await page.waitForFunction(() => (window.__gradcam?.frames ?? 0) >= 5 || (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
-    const hook = await readHook(page);
+    const hook = await framesOrError(page, 5);
     expect(hook.error).toBe('');
     expect(hook.backend).toBe('wasm');
     expect(await backendOptions(page)).toEqual(['wasm', 'webgl', 'cpu']);
@@ -491,8 +491,7 @@ describe('the backend control of the video page', () => {
 
   it('with WebGPU but no adapter, ?backend=webgpu says so, marks webgpu unavailable and goes on with wasm', async () => {
     const { page, errors } = await openPage('source=scene&backend=webgpu', 'GPU.prototype.requestAdapter = async () => null;');
-    await page.waitForFunction(() => (window.__gradcam?.frames ?? 0) >= 5 || (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
-    const hook = await readHook(page);
+    const hook = await framesOrError(page, 5);
     expect(hook.error).toBe('');
     expect(hook.backend).toBe('wasm');
     expect(await page.textContent('#status')).toMatch(/^The webgpu backend is not available in this browser: it has no WebGPU adapter.* Using wasm instead\.$/);
@@ -529,8 +528,7 @@ describe('the backend control of the video page', () => {
 
   it('where WebGPU cannot read back (Chromium with --disable-gpu), ?backend=webgpu says so and goes on with wasm', async () => {
     const { page, errors } = await openPage('source=scene&backend=webgpu');
-    await page.waitForFunction(() => (window.__gradcam?.frames ?? 0) >= 5 || (window.__gradcam?.error ?? '') !== '', null, { timeout: 30_000 });
-    const hook = await readHook(page);
+    const hook = await framesOrError(page, 5);
     expect(hook.error).toBe('');
     expect(hook.backend).toBe('wasm');
     expect(await page.textContent('#status')).toMatch(/^The webgpu backend is not available in this browser: WebGPU starts but cannot read results back.* Using wasm instead\.$/);
