@@ -77,6 +77,9 @@ const SIZE_BANDS: ReadonlyArray<readonly [number, number]> = [
   [20, 25],
 ];
 
+/** A size band's row label, also its key in the breakdown's groups. */
+const bandLabel = ([lo, hi]: readonly [number, number]): string => `${lo}–${hi} px`;
+
 const area = (b: Box): number => (b.bottom - b.top) * (b.right - b.left);
 
 /**
@@ -95,7 +98,7 @@ function score(tally: Tally, maps: Float32Array, boxes: readonly Box[], labels?:
     if (groups === undefined || labels === undefined) continue;
     const side = box.bottom - box.top;
     const band = SIZE_BANDS.find(([lo, hi]) => side >= lo && side <= hi) ?? SIZE_BANDS[SIZE_BANDS.length - 1];
-    for (const key of [DEMO_CLASSES[labels[i]], `${band[0]}–${band[1]} px`]) {
+    for (const key of [DEMO_CLASSES[labels[i]], bandLabel(band)]) {
       const group = groups.get(key) ?? { n: 0, pointing: 0, localized: 0, areaRatios: [] };
       group.n++;
       if (hit) group.pointing++;
@@ -246,7 +249,7 @@ async function main(): Promise<void> {
     '',
     '| scenes | n | pointing game | localization | found box / true box (median area) |',
     '|---|---:|---:|---:|---:|',
-    ...[...DEMO_CLASSES, ...SIZE_BANDS.map(([lo, hi]) => `${lo}–${hi} px`)].flatMap((key) => {
+    ...[...DEMO_CLASSES, ...SIZE_BANDS.map(bandLabel)].flatMap((key) => {
       const g = groups.get(key);
       return g === undefined ? [] : [`| ${key} | ${g.n} | ${groupPct(g.pointing, g)} | ${groupPct(g.localized, g)} | ${median(g.areaRatios).toFixed(2)} |`];
     }),
