@@ -1,7 +1,7 @@
 /**
  * Renders docs/images/method-*.png: for each CAM method, the overlays of the dw parity
  * fixture's two images (a trained blob-colour classifier, 32×32, shown 4× larger).
- * Run: npm run gallery (needs ../shared/fixtures, next to the clone).
+ * Run: npm run gallery (reads the committed fixtures in test/fixtures/parity/).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

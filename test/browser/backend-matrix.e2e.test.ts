@@ -1,5 +1,5 @@
 /**
- * The backend matrix in a real browser: the parity fixtures (../shared/fixtures/parity/) explained
+ * The backend matrix in a real browser: the parity fixtures (test/fixtures/parity/) explained
  * inside headless Chromium on cpu, wasm, webgl and webgpu, through the example's test page
  * (test.html puts GradCam, guidedBackprop and buildFixtureModel on `window.__browserApi`). The fixtures are read
  * here in Node and handed to the page; the page returns heatmaps and the checks run here.

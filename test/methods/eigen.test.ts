@@ -6,7 +6,7 @@ import { eigenGradCam } from '../../src/methods/eigengradcam';
 import type { MethodInputs, MethodOutput } from '../../src/methods/method';
 import { FIXTURE_NAMES, type FlatArray, type ParityCase, loadFixture, maxAbsDiff, relativeDiff, toTensor } from '../helpers/fixtures';
 
-/** The EigenCAM extras each parity case carries (see ../shared/README.md). */
+/** The EigenCAM extras each parity case carries (see test/fixtures/parity/README.md). */
 interface EigenCase extends ParityCase {
   eigencam: {
     singular_values_top3: number[];

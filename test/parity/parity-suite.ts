@@ -11,7 +11,7 @@ import {
 } from '../../src';
 import { FIXTURE_NAMES, type Fixture, buildFixtureModel, loadFixture, maxAbsDiff, relativeDiff, toTensor } from '../helpers/fixtures';
 
-/** Tolerances from ../shared/README.md: what a correct implementation meets on every case. */
+/** Tolerances from test/fixtures/parity/README.md: what a correct implementation meets on every case. */
 const HEATMAP_ABS = 1e-4;
 const RELATIVE = 1e-4;
 
