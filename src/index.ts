@@ -19,6 +19,8 @@ export { normalize } from './core/normalize';
 export { bilinearResize } from './core/resize';
 export { camToHeatmap } from './core/heatmap';
 export { blend } from './core/blend';
+export { preprocessInput, PREPROCESS_MODES } from './core/preprocess';
+export type { PreprocessMode } from './core/preprocess';
 export type { BlendOptions } from './core/blend';
 export { COLORMAPS, applyColormap, colormapTable } from './core/colormap';
 export type { ColormapName } from './core/colormap';
@@ -29,6 +31,9 @@ export type { GuidedBackpropOptions, GuidedBackpropResult } from './guided-backp
 export { splitModel } from './model/split-model';
 export type { FeaturePass, ModelSplit, SplitOptions } from './model/split-model';
 export type { HeadOptions } from './model/split';
+
+export { loadModel, registerKerasLayers } from './load';
+export type { LoadModelOptions } from './load';
 
 export { ensureGradientKernels } from './backends/gradient-kernels';
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { PREPROCESS_MODES, type PreprocessMode } from '../core/preprocess';
 import { COLORMAPS, type ColormapName, isColormapName } from '../core/colormap';
 import { GradCamError } from '../errors';
 import { CAM_METHODS, type CamMethodName } from '../methods/method';
@@ -38,6 +39,8 @@ export interface ExplainArgs {
   readonly scale?: PixelScale;
   readonly mean?: readonly [number, number, number];
   readonly std?: readonly [number, number, number];
+  /** keras.applications preprocessing by name; excludes scale, mean and std. */
+  readonly preprocess?: PreprocessMode;
   readonly quiet: boolean;
 }
 
@@ -62,6 +65,7 @@ const OPTIONS = {
   scale: { type: 'string' },
   mean: { type: 'string' },
   std: { type: 'string' },
+  preprocess: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -89,6 +93,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (inputs.length === 0) throw new UsageError('no images given: name image files or folders after explain.');
 
   if (values.class !== undefined && values['top-k'] !== undefined) throw new UsageError('--class and --top-k exclude each other.');
+  if (values.preprocess !== undefined && (values.scale !== undefined || values.mean !== undefined || values.std !== undefined)) {
+    throw new UsageError('--preprocess sets the whole preprocessing: leave out --scale, --mean and --std.');
+  }
   const layers = values.layer?.flatMap((l) => l.split(',')).map((l) => l.trim());
   if (layers?.some((l) => l === '')) throw new UsageError('--layer needs a layer name.');
 
@@ -110,6 +117,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       scale: values.scale === undefined ? undefined : oneOf('--scale', values.scale, SCALES),
       mean: values.mean === undefined ? undefined : triple('--mean', values.mean, false),
       std: values.std === undefined ? undefined : triple('--std', values.std, true),
+      preprocess: values.preprocess === undefined ? undefined : oneOf('--preprocess', values.preprocess, PREPROCESS_MODES),
       quiet: values.quiet ?? false,
     },
   };

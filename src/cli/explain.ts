@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import { type PreprocessMode, preprocessInput } from '../core/preprocess';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
@@ -45,6 +46,8 @@ interface Setup {
   readonly numClasses: number;
   readonly inputSize?: readonly [number, number];
   readonly preprocessing: Omit<Preprocessing, 'size'>;
+  /** `--preprocess`: Keras's preprocessing on 0–255 pixels, instead of `preprocessing`. */
+  readonly preprocess?: PreprocessMode;
   readonly classIndex?: number;
   readonly shown: number;
 }
@@ -150,7 +153,8 @@ async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined>
       labels,
       numClasses,
       inputSize,
-      preprocessing: { scale: args.scale ?? '0-1', mean: args.mean, std: args.std },
+      preprocessing: args.preprocess === undefined ? { scale: args.scale ?? '0-1', mean: args.mean, std: args.std } : { scale: 'none' },
+      preprocess: args.preprocess,
       classIndex,
       shown: Math.min(numClasses, Math.max(3, args.topK ?? 1)),
     };
@@ -233,9 +237,17 @@ interface ImageResult {
   readonly explained: Explained[];
 }
 
+/** Applies `--preprocess` (taking ownership of `pixels`), or returns them as they are. */
+function toInput(pixels: tf.Tensor3D, mode: PreprocessMode | undefined): tf.Tensor3D {
+  if (mode === undefined) return pixels;
+  const input = preprocessInput(pixels, mode);
+  pixels.dispose();
+  return input;
+}
+
 async function explainImage(file: string, stem: string, setup: Setup, args: ExplainArgs): Promise<ImageResult> {
   const raw = await decodeRaw(file);
-  const input = rawToTensor(await resizeRaw(raw, setup.inputSize), setup.preprocessing);
+  const input = toInput(rawToTensor(await resizeRaw(raw, setup.inputSize), setup.preprocessing), setup.preprocess);
   let results: GradCamResult[] = [];
   try {
     const scores = await predict(setup.model, input);

@@ -52,6 +52,10 @@ Model:
                         e.g. 0.485,0.456,0.406
       --std R,G,B       per-channel divisor applied after the mean,
                         e.g. 0.229,0.224,0.225
+      --preprocess MODE Keras's preprocess_input instead of the three above:
+                        caffe (BGR, mean subtracted: VGG16, ResNet50), tf
+                        (-1..1: MobileNet(V2), Inception, Xception), torch
+                        (DenseNet), none (0-255: EfficientNet, ConvNeXt)
 
 Explanation:
   -c, --class N         explain class N (an index, or a name from the labels)

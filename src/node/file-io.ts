@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../errors';
+import { loadModel } from '../load';
 import { messageOf } from './message';
 
 /**
@@ -29,22 +30,36 @@ export function fileIO(modelJsonPath: string): tf.io.IOHandler {
 }
 
 /**
- * Loads a `LayersModel` from a `model.json` on disk and its weight files.
+ * Loads a model converted by tensorflowjs_converter from disk, with the repairs of `loadModel`
+ * (Keras 3 exports, keras.applications layer classes, …).
  *
  * @param modelPath Path of `model.json`, or of a folder that holds one.
  * @returns The model, ready for `GradCam`.
- * @throws GradCamError `BAD_INPUT` when the file or a weight file is missing or unreadable,
- *   is not a LayersModel's JSON (e.g. a GraphModel), or tfjs-layers cannot build the model; the
- *   message names the file and the cause.
+ * @throws GradCamError `BAD_INPUT` when the file or a weight file is missing or unreadable or is
+ *   not a LayersModel's JSON (e.g. a GraphModel), holds a layer class nobody registered, or the
+ *   weights do not fit. The message names the file and the cause.
  */
-export async function loadLayersModelFromFile(modelPath: string): Promise<tfl.LayersModel> {
+export async function loadModelFromFile(modelPath: string): Promise<tfl.LayersModel> {
   const jsonPath = await resolveModelJson(modelPath);
   try {
-    return await tfl.loadLayersModel(fileIO(jsonPath));
+    return await loadModel(fileIO(jsonPath));
   } catch (err) {
-    if (err instanceof GradCamError) throw err;
-    throw new GradCamError('BAD_INPUT', `Cannot load the model ${jsonPath}: ${messageOf(err)}`);
+    if (!(err instanceof GradCamError)) throw new GradCamError('BAD_INPUT', `Cannot load the model ${jsonPath}: ${messageOf(err)}`);
+    if (err.message.includes(jsonPath)) throw err;
+    throw new GradCamError(err.code, err.message.replace(/^Cannot load the model/, `Cannot load the model ${jsonPath}`));
   }
+}
+
+/**
+ * Loads a `LayersModel` from a `model.json` on disk and its weight files: the same as
+ * {@link loadModelFromFile}, repairs included.
+ *
+ * @param modelPath Path of `model.json`, or of a folder that holds one.
+ * @returns The model, ready for `GradCam`.
+ * @throws GradCamError as {@link loadModelFromFile}.
+ */
+export async function loadLayersModelFromFile(modelPath: string): Promise<tfl.LayersModel> {
+  return loadModelFromFile(modelPath);
 }
 
 /**

@@ -4,6 +4,6 @@
  *
  * @packageDocumentation
  */
-export { fileIO, loadLayersModelFromFile, saveLayersModelToDir } from './file-io';
+export { fileIO, loadLayersModelFromFile, loadModelFromFile, saveLayersModelToDir } from './file-io';
 export { decodeImage, encodeImage, readImage, writeImage } from './image';
 export type { ImageFormat, PixelScale, ReadImageOptions, WriteImageOptions } from './image';

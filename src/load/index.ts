@@ -1,0 +1,3 @@
+export { loadModel, modelFormat, repairArtifacts } from './load-model';
+export type { LoadModelOptions, RepairedArtifacts } from './load-model';
+export { registerKerasLayers } from './register';

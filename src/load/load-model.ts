@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { GradCamError } from '../errors';
+import { type JsonObject, cloneJson, isObject } from './json';
+import { registerKerasLayers } from './register';
+import { repairModelConfig } from './repairs';
+import { type LayerWeightNames, kerasWeightNames } from './weight-names';
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** For a URL `source`: passed to `tf.io.http` (e.g. `requestInit` headers, `fetchFunc`). */
+  readonly http?: tf.io.LoadOptions;
+}
+
+/** A model's artifacts after the repairs, and the names of the repairs that changed them. */
+export interface RepairedArtifacts {
+  readonly artifacts: tf.io.ModelArtifacts;
+  /** E.g. `['keras3InputShape', 'keras3DtypePolicy', …]`; empty when nothing needed repair. */
+  readonly repairs: string[];
+}
+
+/**
+ * Loads a model converted by tensorflowjs_converter (or saved by tfjs) and repairs on the way
+ * what the converter writes from Keras 2 and Keras 3 models that tfjs-layers cannot read: Keras 3
+ * topologies and weight names, `SeparableConv2D`'s extra fields, global pooling's `keepdims`,
+ * grouped convolutions, and the layer classes Keras applications use that tfjs-layers lacks
+ * (`Normalization`, `TFOpLambda`, `LayerScale`, `StochasticDepth`). Those classes are registered
+ * with tfjs unless a class of the same name is registered already (yours stays).
+ *
+ * @param source A URL of `model.json` (http(s), or any scheme a tfjs IO handler is registered
+ *   for, e.g. `indexeddb://`), or a `tf.io.IOHandler`. On disk in Node, use
+ *   `loadModelFromFile` from `tfjs-gradcam/node`.
+ * @param options See {@link LoadModelOptions}.
+ * @returns The model, ready for `GradCam`.
+ * @throws GradCamError `UNSUPPORTED_MODEL` for a GraphModel (`format: 'graph-model'`); `BAD_INPUT`
+ *   for a layer class nobody registered (the message names it and says how to register one), or
+ *   artifacts that cannot be read or do not fit the topology. A failed load frees every
+ *   tensor it made.
+ *
+ * @example
+ * ```ts
+ * const model = await loadModel('https://example.com/mobilenet_v3/model.json');
+ * const gc = new GradCam(model);
+ * ```
+ */
+export async function loadModel(source: string | tf.io.IOHandler, options: LoadModelOptions = {}): Promise<tfl.LayersModel> {
+  const handler = typeof source === 'string' ? handlerFor(source, options) : source;
+  if (handler.load === undefined) throw new GradCamError('BAD_INPUT', 'Cannot load the model: the IOHandler has no load() method.');
+  const artifacts = await handler.load();
+  const format = modelFormat(artifacts);
+  if (format === 'graph') {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      'Cannot load the model: it is a GraphModel (tensorflowjs_converter --output_format tfjs_graph_model), which tfjs-gradcam does not explain yet. ' +
+        'Convert the Keras model as a layers model instead: tensorflowjs_converter --input_format keras model.h5 out/',
+    );
+  }
+  return buildLayersModel(artifacts);
+}
+
+/** Which kind of model the artifacts hold. The one place that decides; new formats go here. */
+export function modelFormat(artifacts: tf.io.ModelArtifacts): 'layers' | 'graph' {
+  const topology = artifacts.modelTopology;
+  if (artifacts.format === 'graph-model' || topology instanceof ArrayBuffer) return 'graph';
+  if (isObject(topology) && Array.isArray((topology as JsonObject).node)) return 'graph';
+  return 'layers';
+}
+
+function handlerFor(url: string, options: LoadModelOptions): tf.io.IOHandler {
+  const handlers = tf.io.getLoadHandlers(url, options.http);
+  if (handlers.length === 1) return handlers[0];
+  if (/^https?:\/\//i.test(url)) return tf.io.http(url, options.http);
+  throw new GradCamError(
+    'BAD_INPUT',
+    `Cannot load the model: no TensorFlow.js IO handler reads "${url}". Give an http(s) URL or a tf.io.IOHandler; ` +
+      "in Node, load files with loadModelFromFile from 'tfjs-gradcam/node'.",
+  );
+}
+
+/**
+ * Repairs the topology of layers-model artifacts (a copy; the input is not changed). Weight
+ * names are repaired later, against the built model.
+ */
+export function repairArtifacts(artifacts: tf.io.ModelArtifacts): RepairedArtifacts {
+  const topology = artifacts.modelTopology;
+  if (!isObject(topology)) throw new GradCamError('BAD_INPUT', 'Cannot load the model: it has no JSON "modelTopology".');
+  const copy = cloneJson(topology as JsonObject);
+  const modelConfig = isObject(copy.model_config) ? copy.model_config : copy;
+  const repairs = repairModelConfig(modelConfig);
+  return { artifacts: { ...artifacts, modelTopology: copy }, repairs };
+}
+
+/** Builds the model from repaired artifacts and sets its weights; on failure frees what it made. */
+async function buildLayersModel(artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
+  const { artifacts: repaired } = repairArtifacts(artifacts);
+  registerKerasLayers();
+  const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
+  let weights: tf.NamedTensorMap = {};
+  try {
+    const model = await tfl.models.modelFromJSON({ modelTopology: repaired.modelTopology as tf.io.ModelJSON['modelTopology'] } as never);
+    const original = artifacts.modelTopology as JsonObject;
+    const modelConfig = (isObject(original.model_config) ? original.model_config : original) as JsonObject;
+    const specs = kerasWeightNames(artifacts.weightSpecs ?? [], modelConfig, weightNamesOf(model));
+    weights = tf.io.decodeWeights(artifacts.weightData ?? new ArrayBuffer(0), specs);
+    model.loadWeights(weights, true);
+    return model;
+  } catch (err) {
+    for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) {
+      if (!variablesBefore.has(name)) variable.dispose();
+    }
+    throw loadError(err);
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+}
+
+function weightNamesOf(model: tfl.LayersModel): LayerWeightNames {
+  return new Map(model.layers.map((layer) => [layer.name, layer.weights.map((w) => w.originalName)] as const));
+}
+
+/** tfjs-layers' errors, as GradCamErrors that say what to do. */
+function loadError(err: unknown): GradCamError {
+  if (err instanceof GradCamError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const unknown = /Unknown (?:layer|initializer|regularizer|constraint|activation)[^:]*: ([^\s.]+)/.exec(message);
+  if (unknown !== null) {
+    return new GradCamError(
+      'BAD_INPUT',
+      `Cannot load the model: its layer class "${unknown[1]}" is unknown to tfjs-layers and tfjs-gradcam. ` +
+        `Write it as a tf.layers.Layer subclass with static className = '${unknown[1]}' and register it with ` +
+        'tf.serialization.registerClass(YourLayer) before loading.',
+    );
+  }
+  const missing = /(\d+) of (\d+) weights are not set/.exec(message);
+  const hint = missing !== null
+    ? ' The converter drops the weights of a layer named "a/b" when a layer "a" exists (MobileNetV3 in Keras 2): rename such layers without "/" before saving the .h5.'
+    : '';
+  return new GradCamError('BAD_INPUT', `Cannot load the model: ${message}${hint}`);
+}
