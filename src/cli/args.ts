@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { PREPROCESS_MODES, type PreprocessMode } from '../core/preprocess';
 import { COLORMAPS, type ColormapName, isColormapName } from '../core/colormap';
+import { PREPROCESS_MODES, type PreprocessMode } from '../core/preprocess';
 import { GradCamError } from '../errors';
 import { CAM_METHODS, type CamMethodName } from '../methods/method';
 import type { PixelScale } from '../node/image';

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs/promises';
-import { type PreprocessMode, preprocessInput } from '../core/preprocess';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { blend } from '../core/blend';
 import { applyColormap } from '../core/colormap';
+import { type PreprocessMode, preprocessInput } from '../core/preprocess';
 import { bilinearResize } from '../core/resize';
 import { GradCamError, formatShape } from '../errors';
 import { GradCam, type GradCamResult } from '../gradcam';

@@ -151,3 +151,17 @@ describe('inputs', () => {
     expect(outputStems(['a/cat.png', 'b/cat.jpg', 'Cat.webp', 'dog.png', 'x/cat-2.png'])).toEqual(['cat', 'cat-2', 'Cat-3', 'dog', 'cat-2-2']);
   });
 });
+
+describe('--preprocess', () => {
+  it("takes keras.applications' modes by name", () => {
+    expect(explainArgs(['explain', 'a.png', '--preprocess', 'caffe']).preprocess).toBe('caffe');
+    expect(explainArgs(['explain', 'a.png', '--preprocess', 'none']).preprocess).toBe('none');
+    expect(explainArgs(['explain', 'a.png']).preprocess).toBeUndefined();
+  });
+
+  it('refuses an unknown mode, and --scale, --mean or --std beside it', () => {
+    expect(usageError(['explain', 'a.png', '--preprocess', 'bgr'])).toMatch(/--preprocess.*caffe/);
+    expect(usageError(['explain', 'a.png', '--preprocess', 'tf', '--scale', '0-1'])).toMatch(/leave out --scale/);
+    expect(usageError(['explain', 'a.png', '--preprocess', 'tf', '--mean', '1,2,3'])).toMatch(/leave out/);
+  });
+});

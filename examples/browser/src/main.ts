@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError } from '../../../src';
+import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError, loadModel } from '../../../src';
 import { DEMO_CLASSES, DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../../src/demo';
 import { BACKENDS, type BackendName, BackendUnavailableError, isBackendName, useBackend } from './backends';
 import { Explainer, type Ranked, featureMapLayers } from './explainer';
@@ -294,12 +294,13 @@ function inputRange(): [number, number] {
 async function loadUserModel(from: string | File[]): Promise<void> {
   showStatus('Loading the model…');
   let model: tfl.LayersModel;
+  // loadModel repairs what tensorflowjs_converter writes from Keras 2 and 3 models.
   if (typeof from === 'string') {
-    model = await tfl.loadLayersModel(from);
+    model = await loadModel(from);
   } else {
     const json = from.find((f) => f.name.endsWith('.json'));
     if (json === undefined) throw new UserInputError('Pick the model.json file together with its weight files (.bin).');
-    model = await tfl.loadLayersModel(tf.io.browserFiles([json, ...from.filter((f) => f !== json)]));
+    model = await loadModel(tf.io.browserFiles([json, ...from.filter((f) => f !== json)]));
   }
   let next: Explainer;
   try {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../../errors';
-import { layerArgs, oneTensor } from './util';
+import { layerArgs } from './util';
 
 /** An op's constant arguments, from the layer's `call_kwargs` (see the `tfOpLambdaCalls` repair). */
 type Kwargs = Record<string, unknown>;
@@ -9,7 +9,8 @@ type Op = (x: tf.Tensor, kwargs: Kwargs) => tf.Tensor;
 
 function operand(kwargs: Kwargs, key: string, fn: string): tf.Tensor {
   const v = kwargs[key];
-  if (typeof v === 'number' || Array.isArray(v)) return tf.tensor(v as number | number[], undefined, 'float32');
+  if (v instanceof tf.Tensor) return v;
+  if (typeof v === 'number' || (Array.isArray(v) && v.every((e) => typeof e === 'number'))) return tf.tensor(v as number | number[], undefined, 'float32');
   throw new GradCamError('UNSUPPORTED_MODEL', `TFOpLambda "${fn}": its operand "${key}" is not a constant number (got ${JSON.stringify(v)}).`);
 }
 
@@ -42,19 +43,22 @@ export function opKey(fn: string): string {
 }
 
 /**
- * Keras 2's `TFOpLambda`: one TensorFlow op applied to the layer's input, for the ops listed
- * above. Any other op fails at load time with its name.
+ * Keras 2's `TFOpLambda`: one TensorFlow op applied to the layer's first input, its other
+ * operands being constants (`callKwargs`) or further inputs (named by `tensorKwargs`, in input
+ * order), for the ops listed above. Any other op fails at load time with its name.
  */
 export class TFOpLambda extends tfl.layers.Layer {
   static readonly className = 'TFOpLambda';
   private readonly fn: string;
   private readonly op: Op;
   private readonly callKwargs: Kwargs;
+  private readonly tensorKwargs: string[];
 
   constructor(args: Record<string, unknown>) {
     super(layerArgs(args));
     this.fn = String(args.function ?? '');
     this.callKwargs = (args.callKwargs as Kwargs | undefined) ?? {};
+    this.tensorKwargs = (args.tensorKwargs as string[] | undefined) ?? [];
     const op = OPS[opKey(this.fn)];
     if (op === undefined) {
       throw new GradCamError(
@@ -66,11 +70,27 @@ export class TFOpLambda extends tfl.layers.Layer {
     this.op = op;
   }
 
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    if (!Array.isArray(inputShape[0])) return inputShape as tfl.Shape;
+    // Elementwise ops: the broadcast of the input shapes.
+    const shapes = inputShape as tfl.Shape[];
+    const rank = Math.max(...shapes.map((s) => s.length));
+    return Array.from({ length: rank }, (_, i) => {
+      const dims = shapes.map((s) => s[s.length - rank + i]).filter((d) => d !== undefined && d !== 1);
+      return dims.length === 0 ? 1 : dims.includes(null) ? null : (dims[0] as number);
+    });
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => this.op(oneTensor(inputs), this.callKwargs));
+    return tf.tidy(() => {
+      const xs = Array.isArray(inputs) ? inputs : [inputs];
+      const kwargs: Kwargs = { ...this.callKwargs };
+      this.tensorKwargs.forEach((key, i) => (kwargs[key] = xs[i + 1]));
+      return this.op(xs[0], kwargs);
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), function: this.fn, callKwargs: this.callKwargs as tf.serialization.ConfigDict };
+    return { ...super.getConfig(), function: this.fn, callKwargs: this.callKwargs as tf.serialization.ConfigDict, tensorKwargs: this.tensorKwargs };
   }
 }

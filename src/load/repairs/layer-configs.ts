@@ -48,29 +48,46 @@ export function groupedConv(model: JsonObject): boolean {
   return changed;
 }
 
+/** `[layer, nodeIndex, tensorIndex]`: how a Keras 2 call's keyword argument names a tensor. */
+function isTensorRef(value: Json): value is [string, number, number] {
+  return Array.isArray(value) && value.length === 3 && typeof value[0] === 'string' && typeof value[1] === 'number' && typeof value[2] === 'number';
+}
+
 /**
- * A `TFOpLambda` layer (a raw TensorFlow op in a Keras 2 model: `x + 3`, `x * (1/6)`) keeps its
- * tensor input in its inbound node, written flat (`[layer, node, index, kwargs]` instead of a
- * list of those), and its constant operands in that node's kwargs. The node is put in the usual
- * form and the constants move into the layer's config as `call_kwargs`, so that the layer computes
- * the same however it is called (`model.predict`, or layer by layer as GradCam does).
+ * A `TFOpLambda` layer (a raw TensorFlow op in a Keras 2 model: `x + 3`, `x * (1/6)`, the
+ * residual `x + y` of ConvNeXt and RegNet) keeps its first input in its inbound node, written
+ * flat (`[layer, node, index, kwargs]` instead of a list of those), and its other operands in
+ * that node's kwargs: constants (`y: 3.0`) or tensors (`y: [layer, node, index]`). The node is put
+ * in the usual form with the tensor operands as further inputs (their names in the config's
+ * `tensor_kwargs`), and the constants move into the config's `call_kwargs`, so that the layer
+ * computes the same however it is called (`model.predict`, or layer by layer as GradCam does).
  */
 export function tfOpLambdaCalls(model: JsonObject): boolean {
   let changed = false;
   for (const entry of layerEntries(model)) {
     if (entry.class_name !== 'TFOpLambda' || !Array.isArray(entry.inbound_nodes)) continue;
-    const kwargsSeen: JsonObject[] = [];
+    const constants: JsonObject = {};
+    const tensorKwargs: string[] = [];
     entry.inbound_nodes = entry.inbound_nodes.map((node) => {
       const refs: Json[] = Array.isArray(node) && typeof node[0] === 'string' ? [node] : Array.isArray(node) ? node : [];
-      return refs.map((ref) => {
-        if (!Array.isArray(ref)) return ref;
+      return refs.flatMap((ref) => {
+        if (!Array.isArray(ref)) return [ref];
+        const inputs: Json[] = [[ref[0], ref[1], ref[2], {}]];
         const kwargs = isObject(ref[3]) ? ref[3] : {};
-        kwargsSeen.push(kwargs);
-        return [ref[0], ref[1], ref[2], {}];
+        for (const [key, value] of Object.entries(kwargs)) {
+          if (key === 'name') continue;
+          if (isTensorRef(value)) {
+            inputs.push([...value, {}]);
+            if (!tensorKwargs.includes(key)) tensorKwargs.push(key);
+          } else {
+            constants[key] = value;
+          }
+        }
+        return inputs;
       });
     });
-    const kwargs = kwargsSeen[0] ?? {};
-    entry.config.call_kwargs = Object.fromEntries(Object.entries(kwargs).filter(([k]) => k !== 'name'));
+    entry.config.call_kwargs = constants;
+    entry.config.tensor_kwargs = tensorKwargs;
     changed = true;
   }
   return changed;

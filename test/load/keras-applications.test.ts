@@ -1,0 +1,67 @@
+import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { GradCam, ensureGradientKernels, loadModel, preprocessInput } from '../../src';
+import { fileIO, loadModelFromFile } from '../../src/node';
+import { kerasFixtureNames, materialize, readPhotos, readReference } from '../helpers/keras-fixtures';
+
+/**
+ * keras.applications models converted by the real tensorflowjs_converter 4.22 (Keras 2 = tf_keras
+ * 2.21 and Keras 3.15; scripts/fixtures/keras): each loads, predicts Keras's outputs, and
+ * GradCam's map equals the keras.io Grad-CAM recipe, within 1e-4 of the reference's largest value.
+ * On wasm: these are full-width networks, minutes each on the pure-JS cpu backend.
+ */
+const RELATIVE = 1e-4;
+
+function expectRelativelyClose(actual: ArrayLike<number>, expected: number[], what: string): void {
+  const scale = Math.max(...expected.map(Math.abs));
+  const worst = Math.max(...expected.map((e, i) => Math.abs(actual[i] - e)));
+  expect({ what, relativeError: worst / scale <= RELATIVE ? 'ok' : worst / scale }).toEqual({ what, relativeError: 'ok' });
+}
+
+function centred(values: number[]): number[] {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return values.map((v) => v - mean);
+}
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  ensureGradientKernels();
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe.each(kerasFixtureNames())('%s converted from Keras', (name) => {
+  it('loads, predicts as Keras, and GradCam equals the keras.io recipe; nothing leaks', async () => {
+    const ref = readReference(name);
+    const dir = materialize(name);
+    const before = tf.memory().numTensors;
+    // Half the fixtures through each door: the file loader and loadModel with an IOHandler.
+    const model = name.length % 2 === 0 ? await loadModelFromFile(dir) : await loadModel(fileIO(`${dir}/model.json`));
+    const size = ref.inputSize;
+    const pixels = tf.tensor4d(readPhotos(size), [2, size, size, 3], 'int32');
+    const x = preprocessInput(pixels, ref.preprocess);
+
+    // The model ends in a softmax, which hides only a constant shift of the logits: log p − mean(log p)
+    // are the logits, centred. Compared with Keras's logits, centred the same way.
+    const probabilities = model.predict(x) as tf.Tensor2D;
+    const p = probabilities.arraySync();
+    ref.logits.forEach((row, i) => expectRelativelyClose(centred(p[i].map(Math.log)), centred(row), `logits of image ${i}`));
+
+    const gc = new GradCam(model);
+    const result = gc.explain(x);
+    expect(result.layerName).toBe(ref.layerName);
+    expect(result.classIndex).toEqual(ref.classIndex);
+    result.scores.forEach((s, i) => expectRelativelyClose([s], [ref.logits[i][ref.classIndex[i]]], `logit of image ${i}`));
+    const cam = result.cam.arraySync();
+    ref.cam.forEach((map, i) => expectRelativelyClose(cam[i].flat(), map.flat(), `cam of image ${i}`));
+
+    result.dispose();
+    gc.dispose();
+    tf.dispose([pixels, x, probabilities]);
+    model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(tf.memory().numTensors).toBe(before);
+  }, 600_000);
+});
