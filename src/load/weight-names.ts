@@ -41,8 +41,9 @@ export function kerasFileLayerPaths(modelConfig: JsonObject): Map<string, string
 /**
  * Renames weight specs to the names tfjs-layers looks for. A Keras 3 `.keras` conversion names
  * them by variable path (`layers/batch_normalization/vars/0`: the first weight of the first
- * BatchNormalization); a Keras 3 `.h5` one prefixes the model's name (`mobilenetv2/Conv1/kernel`).
- * Names already right are kept. `modelConfig` is the topology as converted (before repairs).
+ * BatchNormalization); a Keras 3 `.h5` one may prefix the model's name (`mobilenetv2/Conv1/kernel`)
+ * and names DepthwiseConv2D's kernel `kernel` (tfjs: `depthwise_kernel`), which is matched by
+ * position within its layer. Names already right are kept. `modelConfig` is the topology as converted (before repairs).
  */
 export function kerasWeightNames(
   specs: readonly tf.io.WeightsManifestEntry[],
@@ -51,6 +52,7 @@ export function kerasWeightNames(
 ): tf.io.WeightsManifestEntry[] {
   const wanted = new Set([...layers.values()].flat());
   const paths = kerasFileLayerPaths(modelConfig);
+  const seen = new Map<string, number>(); // weights met so far per layer, for positional names
   const rename = (name: string): string => {
     if (wanted.has(name)) return name;
     const vars = /^(.*)\/vars\/(\d+)$/.exec(name);
@@ -60,7 +62,18 @@ export function kerasWeightNames(
       if (target !== undefined) return target;
     }
     const unprefixed = name.slice(name.indexOf('/') + 1);
-    return wanted.has(unprefixed) ? unprefixed : name;
+    if (wanted.has(unprefixed)) return unprefixed;
+    // Keras 3 names some weights differently (DepthwiseConv2D's `kernel` is tfjs's
+    // `depthwise_kernel`): take the layer's weight at the same position.
+    for (const candidate of [name, unprefixed]) {
+      const layer = candidate.slice(0, candidate.lastIndexOf('/'));
+      const names = layers.get(layer);
+      if (names === undefined) continue;
+      const i = seen.get(layer) ?? 0;
+      seen.set(layer, i + 1);
+      if (names[i] !== undefined) return names[i];
+    }
+    return name;
   };
   return specs.map((spec) => ({ ...spec, name: rename(spec.name) }));
 }

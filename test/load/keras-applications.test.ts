@@ -47,7 +47,12 @@ describe.each(kerasFixtureNames())('%s converted from Keras', (name) => {
     // are the logits, centred. Compared with Keras's logits, centred the same way.
     const probabilities = model.predict(x) as tf.Tensor2D;
     const p = probabilities.arraySync();
-    ref.logits.forEach((row, i) => expectRelativelyClose(centred(p[i].map(Math.log)), centred(row), `logits of image ${i}`));
+    // Classes whose probability underflows (RegNetX002's logits span 56) carry no logit; left out.
+    ref.logits.forEach((row, i) => {
+      const kept = row.map((_, c) => c).filter((c) => p[i][c] > 1e-30);
+      expect(kept.length).toBeGreaterThan(row.length / 2);
+      expectRelativelyClose(centred(kept.map((c) => Math.log(p[i][c]))), centred(kept.map((c) => row[c])), `logits of image ${i}`);
+    });
 
     const gc = new GradCam(model);
     const result = gc.explain(x);

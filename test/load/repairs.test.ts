@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError, loadModel, registerKerasLayers } from '../../src';
 import type { JsonObject } from '../../src/load/json';
 import { modelFormat, repairArtifacts } from '../../src/load/load-model';
-import { keras3DtypePolicy, keras3InboundNodes, keras3InputShape, keras3ModelEnds } from '../../src/load/repairs/keras3';
+import { keras3ActivationNames, keras3DtypePolicy, keras3InboundNodes, keras3InputShape, keras3ModelEnds } from '../../src/load/repairs/keras3';
 import { globalPoolingKeepDims, groupedConv, separableConvKernelFields, tfOpLambdaCalls } from '../../src/load/repairs/layer-configs';
 import { kerasFileLayerPaths, kerasWeightNames, snakeCase } from '../../src/load/weight-names';
 
@@ -39,6 +39,12 @@ describe('Keras 3 topology repairs', () => {
     expect(layersOf(m)[0].inbound_nodes).toEqual([[['in', 0, 0, {}]]]);
     expect(layersOf(m)[1].inbound_nodes).toEqual([[['d', 0, 0, {}], ['x', 0, 1, {}]]]);
     expect(keras3InboundNodes(m)).toBe(false);
+  });
+
+  it("keras3ActivationNames: Keras 3's silu → swish", () => {
+    const m = functional([{ class_name: 'Activation', config: { name: 'a', activation: 'silu' } }, { class_name: 'Dense', config: { name: 'd', activation: 'relu' } }]);
+    expect(keras3ActivationNames(m)).toBe(true);
+    expect(layersOf(m).map((l) => (l.config as JsonObject).activation)).toEqual(['swish', 'relu']);
   });
 
   it('keras3ModelEnds: a single [layer, node, index] → a list of them', () => {
@@ -141,6 +147,9 @@ describe('Keras 3 weight names', () => {
       names,
     );
     expect(renamed.map((s) => s.name)).toEqual(['head/kernel', 'bn/moving_variance', 'stem/bias', 'bn/gamma', 'odd/name']);
+    // Keras 3 .h5: a DepthwiseConv2D's `kernel` is tfjs's `depthwise_kernel`, matched by position.
+    const dw = new Map([['dw', ['dw/depthwise_kernel', 'dw/bias']]]);
+    expect(kerasWeightNames([spec('dw/kernel'), spec('dw/bias')], m, dw).map((s) => s.name)).toEqual(['dw/depthwise_kernel', 'dw/bias']);
   });
 });
 

@@ -22,7 +22,8 @@ const image = tf.ones([6, 6, 3]);
 const before = tf.memory().numTensors;
 const explainer = new gradcam.GradCam(model);
 const r = explainer.explain(image);
-const out = { layer: r.layerName, shape: r.heatmap.shape, version: gradcam.version, errorName: new gradcam.GradCamError('BAD_INPUT', 'x').name };
+const out = { layer: r.layerName, shape: r.heatmap.shape, version: gradcam.version, errorName: new gradcam.GradCamError('BAD_INPUT', 'x').name,
+  keras: [typeof gradcam.loadModel, typeof gradcam.preprocessInput, typeof gradcam.registerKerasLayers] };
 r.dispose();
 explainer.dispose();
 out.leaked = tf.memory().numTensors - before;
@@ -34,7 +35,7 @@ function runNode(args: string[], source: string): unknown {
   return JSON.parse(stdout.trim().split('\n').pop() as string);
 }
 
-const expected = { shape: [1, 6, 6], version: '0.2.0', errorName: 'GradCamError', leaked: 0 };
+const expected = { shape: [1, 6, 6], version: '0.2.0', errorName: 'GradCamError', leaked: 0, keras: ['function', 'function', 'function'] };
 
 describe('the built package', () => {
   it('imports as ESM by its name', () => {

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../json';
-import { keras3DtypePolicy, keras3InboundNodes, keras3InputShape, keras3ModelEnds } from './keras3';
+import { keras3ActivationNames, keras3DtypePolicy, keras3InboundNodes, keras3InputShape, keras3ModelEnds } from './keras3';
 import { globalPoolingKeepDims, groupedConv, separableConvKernelFields, tfOpLambdaCalls } from './layer-configs';
 
 /** A topology repair: edits a model config in place, returns whether it changed anything. */
@@ -14,6 +14,7 @@ export const TOPOLOGY_REPAIRS: ReadonlyArray<readonly [string, TopologyRepair]> 
   ['keras3DtypePolicy', keras3DtypePolicy],
   ['keras3InboundNodes', keras3InboundNodes],
   ['keras3ModelEnds', keras3ModelEnds],
+  ['keras3ActivationNames', keras3ActivationNames],
   ['tfOpLambdaCalls', tfOpLambdaCalls],
   ['separableConvKernelFields', separableConvKernelFields],
   ['globalPoolingKeepDims', globalPoolingKeepDims],

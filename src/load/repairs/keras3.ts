@@ -92,3 +92,19 @@ export function isKeras3(topology: JsonObject): boolean {
   if (typeof version === 'string') return version.startsWith('3.');
   return layerEntries(topology.model_config ?? topology).some((e) => isObject(e.config.dtype) || (isLayerEntry(e) && e.config.batch_shape !== undefined));
 }
+
+/** Keras 3 activation names tfjs-layers knows by another name. */
+const ACTIVATION_NAMES: Readonly<Record<string, string>> = { silu: 'swish' };
+
+/** Keras 3 writes `silu` where Keras 2 wrote `swish` (EfficientNet); tfjs-layers knows only `swish`. */
+export function keras3ActivationNames(model: JsonObject): boolean {
+  let changed = false;
+  for (const entry of layerEntries(model)) {
+    const activation = entry.config.activation;
+    if (typeof activation === 'string' && ACTIVATION_NAMES[activation] !== undefined) {
+      entry.config.activation = ACTIVATION_NAMES[activation];
+      changed = true;
+    }
+  }
+  return changed;
+}
