@@ -14,7 +14,7 @@ import {
   valueOf,
 } from './graph';
 import { type KernelCache, applyDense, isFastDense } from './dense-head';
-import { applyForScores } from './score';
+import { applyForScores, finishScores } from './score';
 
 /**
  * A model cut at the target layer, at one level of nesting. The body (every call that does not
@@ -198,6 +198,14 @@ export interface HeadOptions {
   readonly output?: 'logits' | 'model';
 }
 
+/** What a head yields for activations `[B,h,w,C]`. */
+export interface HeadOutputs {
+  /** What the head scores: the logits, or the model's own output with `output: 'model'`. */
+  readonly scores: tf.Tensor;
+  /** The explained output as `predict` gives it (final softmax or sigmoid included). */
+  readonly output: tf.Tensor;
+}
+
 /** A head over the kept body tensors: activations `[B,h,w,C]` → the model's output for them. */
 export function scoreHead(
   plan: SplitPlan,
@@ -205,13 +213,45 @@ export function scoreHead(
   options: HeadOptions = {},
   kernels?: KernelCache,
 ): (a: tf.Tensor4D) => tf.Tensor {
+  const run = runRows(plan, kept, options, kernels);
+  // tf.tidy: the head's intermediate tensors must not outlive a call made outside a tidy.
+  return (a) => tf.tidy(() => run(a));
+}
+
+/**
+ * A head that yields its scores and, from the same pass, the model's output: the final
+ * activation the scores leave out is applied to them (one more op, no second head pass).
+ */
+export function outputsHead(
+  plan: SplitPlan,
+  kept: Values,
+  options: HeadOptions = {},
+  kernels?: KernelCache,
+): (a: tf.Tensor4D) => HeadOutputs {
+  const run = runRows(plan, kept, options, kernels);
+  const scored = options.output === 'model' ? undefined : scoredOutput(plan, plan.outputs[0]);
+  return (a) => {
+    const [scores, output] = tf.tidy(() => {
+      const s = run(a);
+      return [s, scored === undefined ? tf.clone(s) : finishScores(scored, s)];
+    });
+    return { scores, output };
+  };
+}
+
+/** The head's own run on the rows of `options`, not tidied. */
+function runRows(plan: SplitPlan, kept: Values, options: HeadOptions, kernels: KernelCache | undefined): (a: tf.Tensor4D) => tf.Tensor {
   const { rows, output = 'logits' } = options;
   const scoresOf = output === 'logits' ? plan.outputs[0] : undefined;
-  // tf.tidy: the head's intermediate tensors must not outlive a call made outside a tidy.
-  if (rows === undefined || kept.size === 0) return (a) => tf.tidy(() => runHead(plan, kept, a, scoresOf, kernels)[0]);
-  return (a) =>
-    tf.tidy(() => {
-      const copies: Values = new Map([...kept].map(([s, v]) => [s, selectRows(v, rows)] as const));
-      return runHead(plan, copies, a, scoresOf, kernels)[0];
-    });
+  if (rows === undefined || kept.size === 0) return (a) => runHead(plan, kept, a, scoresOf, kernels)[0];
+  return (a) => {
+    const copies: Values = new Map([...kept].map(([s, v]) => [s, selectRows(v, rows)] as const));
+    return runHead(plan, copies, a, scoresOf, kernels)[0];
+  };
+}
+
+/** The symbolic tensor whose call {@link runHead} scores for `scoresOf`, nested plans followed. */
+function scoredOutput(plan: SplitPlan, scoresOf: SymbolicTensor): SymbolicTensor {
+  const at = plan.inner === undefined ? -1 : plan.splitCall.outputs.indexOf(scoresOf);
+  return plan.inner !== undefined && at >= 0 ? scoredOutput(plan.inner, plan.inner.outputs[at]) : scoresOf;
 }
