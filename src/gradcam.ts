@@ -8,6 +8,7 @@ import { type MapSettings, type TargetFunction, type Targets, layerMaps, targets
 import { METHODS } from './methods';
 import { CAM_METHODS, type CamMethodName } from './methods/method';
 import type { OtherInputs } from './model/feeds';
+import type { ReshapeTransform } from './model/reshape';
 import { toInputBatch } from './model/input';
 import { type ModelSplit, splitModel } from './model/split-model';
 import { readClassesAndScores } from './readback';
@@ -37,6 +38,12 @@ export interface GradCamOptions {
    * outputs (a classifier and a regressor head, say).
    */
   outputName?: string;
+  /**
+   * Sees a target layer whose output is not a feature map (a ViT block's tokens `[N,T,C]`) as
+   * one, `[N,h,w,C]`: e.g. {@link tokensToGrid}. It must move whole rows of C channels (reshape,
+   * drop or reorder tokens); the gradients go through the same transform. Checked at construction.
+   */
+  reshapeTransform?: ReshapeTransform;
 }
 
 /** Progress of a long explanation (ScoreCAM, AblationCAM), reported through `onProgress`. */
@@ -155,9 +162,9 @@ export class GradCam {
   constructor(model: LayersModel, options: GradCamOptions = {}) {
     const names = options.layerName === undefined ? [undefined] : ([] as Array<string | undefined>).concat(options.layerName);
     if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
-    const { inputName, outputName } = options;
+    const { inputName, outputName, reshapeTransform } = options;
     const cacheTransposedKernels = options.cacheTransposedKernels ?? true;
-    this.splits = names.map((name) => splitModel(model, name, { cacheTransposedKernels, inputName, outputName }));
+    this.splits = names.map((name) => splitModel(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
     this.layerNames = this.splits.map((s) => s.layerName);
     this.layerName = this.layerNames[0];
   }

@@ -32,6 +32,8 @@ export { splitModel } from './model/split-model';
 export type { FeaturePass, ModelSplit, SplitOptions } from './model/split-model';
 export type { HeadOptions, HeadOutputs } from './model/split';
 export type { OtherInputs } from './model/feeds';
+export { tokensToGrid } from './model/reshape';
+export type { ReshapeTransform, TokensToGridOptions } from './model/reshape';
 
 export { ensureGradientKernels } from './backends/gradient-kernels';
 

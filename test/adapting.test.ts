@@ -9,6 +9,7 @@ import {
   regressionTarget,
   segmentationTarget,
   similarityTarget,
+  tokensToGrid,
 } from '../src';
 import { expectClose, expectGradCamError } from './helpers/expect';
 import { conv, dense, denseLogits, randomImages, snapshot } from './helpers/models';
@@ -34,11 +35,11 @@ function handGradCam(activations: tf.Tensor4D, score: (a: tf.Tensor4D) => tf.Ten
 }
 
 /**
- * The map equals the reference (a hand computation) within 1e-5, and within 1e-4 of its own scale (these
- * small models make maps of order 1e-3), and the hand map is not trivially zero.
+ * The map equals the reference (a hand computation) within 1e-5, and within 1e-4 of its own
+ * scale (these small models make maps of order 1e-3), and the reference is not all zeros.
  */
 function expectMap(actual: number[], reference: number[]): void {
-  const scale = Math.max(...reference);
+  const scale = Math.max(...reference.map(Math.abs));
   expect(scale).toBeGreaterThan(0);
   expectClose(actual, reference, Math.min(TOL, 1e-4 * scale));
 }
@@ -308,5 +309,70 @@ describe('output: the prediction from the same pass', () => {
     expect(maxDiff(second.output, predicted)).toBeLessThanOrEqual(1e-6);
     second.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('a tiny patch-token transformer (reshapeTransform, tokensToGrid)', () => {
+  // Patchify conv → 16 tokens, a class token in front → Dense blocks on [N,17,C] → pooled head.
+  const input = tfl.input({ shape: [8, 8, 3] });
+  const patches = tfl.layers.conv2d({ name: 'patchify', filters: 4, kernelSize: 2, strides: 2, kernelInitializer: 'glorotNormal' }).apply(input) as tfl.SymbolicTensor;
+  const tokens = tfl.layers.reshape({ targetShape: [16, 4] }).apply(patches) as tfl.SymbolicTensor;
+  const clsToken = tfl.layers.reshape({ targetShape: [1, 4] }).apply(dense('cls_token', 4, 'linear').apply(tfl.layers.globalAveragePooling2d({}).apply(patches))) as tfl.SymbolicTensor;
+  const sequence = tfl.layers.concatenate({ axis: 1 }).apply([clsToken, tokens]) as tfl.SymbolicTensor;
+  const block2 = dense('block2', 4, 'relu').apply(dense('block1', 4, 'relu').apply(sequence)) as tfl.SymbolicTensor;
+  const out = dense('out', 3, 'softmax');
+  const model = tfl.model({ inputs: input, outputs: out.apply(tfl.layers.globalAveragePooling1d({}).apply(block2)) as tfl.SymbolicTensor });
+  const x = randomImages(2, 8, 3, 22);
+  const raw = tfl.model({ inputs: input, outputs: block2 }).predict(x) as tf.Tensor3D; // [2,17,4]
+  const grid = (t: tf.Tensor): tf.Tensor4D => tf.reshape(tf.slice(t, [0, 1, 0], [-1, 16, 4]), [-1, 4, 4, 4]);
+  const logit = (t: tf.Tensor): tf.Tensor1D => tf.reshape(tf.slice(denseLogits(out, tf.mean(t, 1)), [0, 2], [-1, 1]), [-1]) as tf.Tensor1D;
+
+  it('Grad-CAM: gradients of the tokens, class token dropped, laid out as the grid', () => {
+    const predicted = model.predict(x) as tf.Tensor;
+    const before = tf.memory().numTensors;
+    const gc = new GradCam(model, { layerName: 'block2', reshapeTransform: tokensToGrid() });
+    // The signed map (this class's map is all negative, which the ReLU would zero).
+    const { cam, output } = explained(gc, x, { classIndex: 2, relu: false, normalize: false });
+    const hand = tf.tidy(() => {
+      const g = grid(tf.grad((t: tf.Tensor) => tf.sum(logit(t)))(raw));
+      return Array.from(tf.sum(tf.mul(grid(raw), tf.mean(g, [1, 2], true)), 3).dataSync());
+    });
+    expectMap(cam, hand);
+    expect(maxDiff(output, predicted)).toBeLessThanOrEqual(1e-6);
+    output.dispose();
+    gc.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    predicted.dispose();
+  });
+
+  it('AblationCAM: the head gets the ablated grid back among the tokens, class token untouched', () => {
+    const gc = new GradCam(model, { layerName: 'block2', reshapeTransform: tokensToGrid({ skipTokens: 1, height: 4, width: 4 }) });
+    const { cam, output } = explained(gc, x, { method: 'ablationcam', classIndex: 2 });
+    const hand = [0, 1].flatMap((n) =>
+      tf.tidy(() => {
+        const own = tf.slice(raw, [n, 0, 0], [1, 17, 4]);
+        expect(tf.min(grid(own)).dataSync()[0]).toBe(0); // after a ReLU: ablated channels are set to 0
+        const score = logit(own).dataSync()[0];
+        const patchRows = tf.reshape(tf.tensor1d([0, ...new Array<number>(16).fill(1)]), [1, 17, 1]);
+        const weights = [0, 1, 2, 3].map((c) => {
+          const channel = tf.reshape(tf.oneHot(tf.tensor1d([c], 'int32'), 4), [1, 1, 4]);
+          const ablated = tf.mul(own, tf.sub(1, tf.mul(patchRows, channel)));
+          return (score - logit(ablated).dataSync()[0]) / score;
+        });
+        return Array.from(tf.relu(tf.sum(tf.mul(grid(own), tf.tensor1d(weights)), 3)).dataSync());
+      }),
+    );
+    expectMap(cam, hand);
+    output.dispose();
+    gc.dispose();
+  });
+
+  it('says, at construction, when the tokens do not make the grid or the transform does more than move tokens', () => {
+    expectGradCamError(() => new GradCam(model, { layerName: 'block2' }), 'NOT_A_FEATURE_MAP', /reshapeTransform/);
+    expectGradCamError(() => new GradCam(model, { layerName: 'block2', reshapeTransform: tokensToGrid({ skipTokens: 0 }) }), 'BAD_OPTION', /17 tokens less 0 skipped leaves 17, which is not a square/);
+    expectGradCamError(() => new GradCam(model, { layerName: 'block2', reshapeTransform: tokensToGrid({ height: 2, width: 4 }) }), 'BAD_OPTION', /is not 2×4/);
+    const scaled = (t: tf.Tensor): tf.Tensor4D => tf.mul(tokensToGrid()(t), 2);
+    expectGradCamError(() => new GradCam(model, { layerName: 'block2', reshapeTransform: scaled }), 'BAD_OPTION', /whole rows of 4 channels/);
+    expectGradCamError(() => tokensToGrid({ height: 4 }), 'BAD_OPTION', /together/);
   });
 });

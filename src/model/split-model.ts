@@ -7,7 +7,19 @@ import { type ModelPorts, type OtherInputs, otherInputBatches, resolvePorts, wit
 import { toInputBatch } from './input';
 import { resolveTargetLayer } from './layers';
 import { type KernelCache, createKernelCache } from './dense-head';
-import { type HeadOptions, type HeadOutputs, type SplitPlan, headLayers, outputsHead, planSplit, runBody, scoreHead } from './split';
+import { type ReshapeTransform, type TokenGrid, planTokenGrid } from './reshape';
+import {
+  type HeadOptions,
+  type HeadOutputs,
+  type SplitPlan,
+  headLayers,
+  outputsHead,
+  planSplit,
+  runBody,
+  scoreHead,
+  targetCall,
+  withGrid,
+} from './split';
 
 /** One forward pass of the body: the target layer's activations and the head that continues from them. */
 export interface FeaturePass {
@@ -81,6 +93,11 @@ export interface SplitOptions {
   inputName?: string;
   /** The output to explain, one of `model.outputNames`; needed when the model has several outputs. */
   outputName?: string;
+  /**
+   * Sees the target layer's activations (e.g. tokens `[N,T,C]`) as a grid `[N,h,w,C]`, such as
+   * {@link tokensToGrid}; it must move whole rows of C channels. Checked here, on the layer's shape.
+   */
+  reshapeTransform?: ReshapeTransform;
 }
 
 /**
@@ -105,14 +122,20 @@ export function splitModel(model: LayersModel, layerName?: string, options: Spli
   const ports = resolvePorts(model, options.inputName, options.outputName);
   const { inputShape, outputShape, numClasses } = checkShapes(model, model.inputs[ports.imageInput], ports.output);
   const target = resolveTargetLayer(model, layerName, [ports.output]);
-  const plan = planSplit(model.inputs, [ports.output], target.layer, target.path);
-  if (plan === undefined) {
+  const transform = options.reshapeTransform;
+  if (transform !== undefined && typeof transform !== 'function') {
+    throw new GradCamError('BAD_OPTION', 'reshapeTransform must be a function (activations) => grid [N,h,w,C], e.g. tokensToGrid().');
+  }
+  const planned = planSplit(model.inputs, [ports.output], target.layer, target.path, transform !== undefined);
+  if (planned === undefined) {
     throw new GradCamError(
       'UNKNOWN_LAYER',
       `Layer "${target.path}" belongs to the model but is not on the path from its image input to the explained output` +
         `${model.outputs.length > 1 ? ` "${ports.output.sourceLayer.name}"` : ''}.`,
     );
   }
+  const grid = transform === undefined ? undefined : planTokenGrid(transform, targetCall(planned).outputs[0].shape, target.path);
+  const plan = grid === undefined ? planned : withGrid(planned, grid);
   const kernels = options.cacheTransposedKernels ? createKernelCache(headLayers(plan)) : undefined;
   return {
     layerName: target.path,
@@ -124,7 +147,7 @@ export function splitModel(model: LayersModel, layerName?: string, options: Spli
       try {
         const others = otherInputBatches(plan.inputs, ports, otherInputs, images.shape[0]);
         try {
-          return forward(plan, ports, images, others, kernels);
+          return forward(plan, ports, images, others, kernels, grid);
         } finally {
           tf.dispose(others);
         }
@@ -133,7 +156,10 @@ export function splitModel(model: LayersModel, layerName?: string, options: Spli
       }
     },
     gapClassifierKernel: () => gapClassifierKernel(plan),
-    dispose: () => kernels?.dispose(),
+    dispose: () => {
+      kernels?.dispose();
+      grid?.dispose();
+    },
   };
 }
 
@@ -143,8 +169,21 @@ function forward(
   images: tf.Tensor4D,
   others: readonly tf.Tensor[],
   kernels: KernelCache | undefined,
+  grid: TokenGrid | undefined,
 ): FeaturePass {
-  const { activations, kept } = runBody(plan, withImages(ports, images, others));
+  const body = runBody(plan, withImages(ports, images, others));
+  const { kept } = body;
+  let activations = body.activations;
+  if (grid !== undefined) {
+    // The head puts its (modified) grid back among the layer's own activations, kept here.
+    kept.set(targetCall(plan).outputs[0], activations);
+    try {
+      activations = tf.tidy(() => grid.toGrid(body.activations));
+    } catch (err) {
+      for (const t of kept.values()) t.dispose();
+      throw err;
+    }
+  }
   const n = activations.shape[0];
   // The other inputs, one row per image, kept for passes over variants of one image.
   const fixed = others.map((t) => tf.clone(t));
@@ -176,7 +215,7 @@ function forward(
       const rows = checkRows({ rows: new Array<number>(variants.shape[0]).fill(image) }).rows as number[];
       const copies = fixed.map((t) => selectRows(t, rows));
       try {
-        return forward(plan, ports, variants, copies, kernels);
+        return forward(plan, ports, variants, copies, kernels, grid);
       } finally {
         tf.dispose(copies);
       }

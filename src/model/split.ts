@@ -14,6 +14,7 @@ import {
   valueOf,
 } from './graph';
 import { type KernelCache, applyDense, isFastDense } from './dense-head';
+import type { TokenGrid } from './reshape';
 import { applyForScores, finishScores } from './score';
 
 /**
@@ -35,17 +36,31 @@ export interface SplitPlan {
   readonly keepForHead: ReadonlySet<SymbolicTensor>;
   /** Set when `splitCall` is a nested model: the plan inside it. */
   readonly inner?: SplitPlan;
+  /** Set when the target's activations are seen as a grid (`reshapeTransform`), on the innermost plan. */
+  readonly grid?: TokenGrid;
+}
+
+/** The call of the target layer itself, inside nested models. */
+export function targetCall(plan: SplitPlan): LayerCall {
+  return plan.inner === undefined ? plan.splitCall : targetCall(plan.inner);
+}
+
+/** `plan` with the target's activations seen through `grid`. */
+export function withGrid(plan: SplitPlan, grid: TokenGrid): SplitPlan {
+  return plan.inner === undefined ? { ...plan, grid } : { ...plan, inner: withGrid(plan.inner, grid) };
 }
 
 /**
  * Plans the cut of the graph `inputs → outputs` at `target`, looking into nested models.
- * Returns undefined when the target is not in this graph.
+ * Returns undefined when the target is not in this graph. `anyShape`: the target's output need
+ * not be a feature map (a reshape transform makes it one).
  */
 export function planSplit(
   inputs: readonly SymbolicTensor[],
   outputs: readonly SymbolicTensor[],
   target: Layer,
   targetPath: string,
+  anyShape = false,
 ): SplitPlan | undefined {
   const calls = callsInOrder(outputs);
   const found: Array<{ call: LayerCall; inner?: SplitPlan }> = [];
@@ -53,7 +68,7 @@ export function planSplit(
     if (call.layer === target) {
       found.push({ call });
     } else if (isContainer(call.layer)) {
-      const inner = planSplit(call.layer.inputs, call.layer.outputs, target, targetPath);
+      const inner = planSplit(call.layer.inputs, call.layer.outputs, target, targetPath, anyShape);
       if (inner !== undefined) found.push({ call, inner });
     }
   }
@@ -66,7 +81,7 @@ export function planSplit(
     );
   }
   const { call: splitCall, inner } = found[0];
-  if (inner === undefined) assertFeatureMap(splitCall, targetPath);
+  if (inner === undefined && !anyShape) assertFeatureMap(splitCall, targetPath);
 
   const fromTarget = new Set<SymbolicTensor>(splitCall.outputs);
   const bodyCalls: LayerCall[] = [];
@@ -93,7 +108,8 @@ function assertFeatureMap(call: LayerCall, targetPath: string): void {
     throw new GradCamError(
       'NOT_A_FEATURE_MAP',
       `Layer "${targetPath}" has ${got}; Grad-CAM needs a layer whose output is one 4-D feature map ` +
-        '[N,h,w,C], such as a convolution or its activation. Omit layerName to pick the last one.',
+        '[N,h,w,C], such as a convolution or its activation. Omit layerName to pick the last one, or give ' +
+        'reshapeTransform (e.g. tokensToGrid()) to see token activations [N,T,C] as a grid.',
     );
   }
 }
@@ -160,7 +176,9 @@ export function runHead(
   const values: Values = new Map(kept);
   const { splitCall, inner } = plan;
   if (inner === undefined) {
-    values.set(splitCall.outputs[0], activations);
+    const target = splitCall.outputs[0];
+    // With a grid, `kept` holds the layer's own activations: rows the grid leaves out come from them.
+    values.set(target, plan.grid === undefined ? activations : plan.grid.fromGrid(activations as tf.Tensor4D, valueOf(kept, target)));
   } else {
     const at = scoresOf === undefined ? -1 : splitCall.outputs.indexOf(scoresOf);
     const innerOut = runHead(inner, kept, activations, at >= 0 ? inner.outputs[at] : undefined, kernels);
