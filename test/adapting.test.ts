@@ -12,7 +12,7 @@ import {
   tokensToGrid,
 } from '../src';
 import { expectClose, expectGradCamError } from './helpers/expect';
-import { conv, dense, denseLogits, randomImages, snapshot } from './helpers/models';
+import { conv, dense, denseLogits, init, randomImages, snapshot } from './helpers/models';
 
 /**
  * Models the Python anchors make users wrap: several outputs, several inputs, a segmenter, a
@@ -23,14 +23,12 @@ import { conv, dense, denseLogits, randomImages, snapshot } from './helpers/mode
 
 const TOL = 1e-5;
 
-/** Grad-CAM from `score: activations [N,h,w,C] → [N]`, by hand. */
-function handGradCam(activations: tf.Tensor4D, score: (a: tf.Tensor4D) => tf.Tensor1D): number[] {
+/** Grad-CAM from `score: activations [N,h,w,C] → [N]`, by hand; `signed`: without the ReLU. */
+function handGradCam(activations: tf.Tensor4D, score: (a: tf.Tensor4D) => tf.Tensor1D, signed = false): number[] {
   return tf.tidy(() => {
     const g = tf.grad((a: tf.Tensor) => tf.sum(score(a as tf.Tensor4D)))(activations);
-    const w = tf.mean(g, [1, 2], true);
-    const out = Array.from(tf.relu(tf.sum(tf.mul(activations, w), 3)).dataSync());
-    console.log('HANDMAX', Math.max(...out));
-    return out;
+    const map = tf.sum(tf.mul(activations, tf.mean(g, [1, 2], true)), 3);
+    return Array.from((signed ? map : tf.relu(map)).dataSync());
   });
 }
 
@@ -170,6 +168,20 @@ describe('an image + vector model (inputName, otherInputs)', () => {
     },
   );
 
+  it('explainTopK takes otherInputs too: each rank as explain gives it for that class', () => {
+    const gc = new GradCam(model, { inputName: 'image' });
+    for (const method of ['gradcam', 'scorecam'] as const) {
+      const ranked = gc.explainTopK(x, 2, { method, otherInputs: { meta } });
+      for (const r of ranked) {
+        const single = gc.explain(x, { method, classIndex: r.classIndex, otherInputs: { meta } });
+        expectMap(Array.from(r.cam.dataSync()), Array.from(single.cam.dataSync()));
+        expect(maxDiff(r.output, single.output)).toBeLessThanOrEqual(1e-6);
+        single.dispose();
+        r.dispose();
+      }
+    }
+  });
+
   it('says which input is missing, misshapen or unknown, and leaks nothing', () => {
     expectGradCamError(() => new GradCam(model), 'BAD_OPTION', /2 inputs \("meta", "image"\).*inputName/s);
     const gc = new GradCam(model, { inputName: 'image' });
@@ -184,7 +196,7 @@ describe('an image + vector model (inputName, otherInputs)', () => {
 describe('targets for other kinds of model', () => {
   it('segmentationTarget: a fully-convolutional segmenter, mask [H,W] or one per image', () => {
     const input = tfl.input({ shape: [8, 8, 3] });
-    const seg = tfl.layers.conv2d({ name: 'seg', filters: 3, kernelSize: 1, activation: 'softmax', kernelInitializer: 'glorotNormal' });
+    const seg = tfl.layers.conv2d({ name: 'seg', filters: 3, kernelSize: 1, activation: 'softmax', kernelInitializer: init() });
     const model = tfl.model({ inputs: input, outputs: seg.apply(conv('target', 4).apply(input)) as tfl.SymbolicTensor });
     const x = randomImages(2, 8, 3, 14);
     const a = activationsOf(model, 'target', x);
@@ -194,11 +206,13 @@ describe('targets for other kinds of model', () => {
     const score = (t: tf.Tensor4D, m: tf.Tensor): tf.Tensor1D =>
       tf.sum(tf.mul(tf.reshape(tf.slice(logits(t), [0, 0, 0, 1], [-1, 8, 8, 1]), [-1, 8, 8]), m), [1, 2]) as tf.Tensor1D;
     const gc = new GradCam(model, { layerName: 'target' });
-    const perImage = explained(gc, x, { target: segmentationTarget(masks, 1) });
-    expectMap(perImage.cam, handGradCam(a, (t) => score(t, masks)));
+    // Signed maps: a map that is all negative would be zero after the ReLU, and prove nothing.
+    const signed = { relu: false, normalize: false };
+    const perImage = explained(gc, x, { target: segmentationTarget(masks, 1), ...signed });
+    expectMap(perImage.cam, handGradCam(a, (t) => score(t, masks), true));
     const first = tf.reshape(tf.slice(masks, [0, 0, 0], [1, 8, 8]), [8, 8]);
-    const shared = explained(gc, x, { target: segmentationTarget(first, 1) });
-    expectMap(shared.cam, handGradCam(a, (t) => score(t, first)));
+    const shared = explained(gc, x, { target: segmentationTarget(first, 1), ...signed });
+    expectMap(shared.cam, handGradCam(a, (t) => score(t, first), true));
     expect(maxDiff(shared.output, model.predict(x) as tf.Tensor)).toBeLessThanOrEqual(1e-6);
     // ScoreCAM's rows are variants of one image: a per-image mask must follow them.
     const scorecam = gc.explain(x, { method: 'scorecam', target: segmentationTarget(masks, 1) });
@@ -216,7 +230,7 @@ describe('targets for other kinds of model', () => {
     const input = tfl.input({ shape: [8, 8, 3] });
     const pooled = tfl.layers.globalAveragePooling2d({}).apply(conv('target', 4).apply(input)) as tfl.SymbolicTensor;
     const head = dense('p', 1, 'linear');
-    const sigmoid = tfl.layers.dense({ name: 'logit', units: 1, activation: 'sigmoid', kernelInitializer: 'glorotNormal' });
+    const sigmoid = tfl.layers.dense({ name: 'logit', units: 1, activation: 'sigmoid', kernelInitializer: init() });
     const model = tfl.model({ inputs: input, outputs: sigmoid.apply(head.apply(pooled)) as tfl.SymbolicTensor });
     const x = randomImages(2, 8, 3, 16);
     const a = activationsOf(model, 'target', x);
@@ -315,7 +329,7 @@ describe('output: the prediction from the same pass', () => {
 describe('a tiny patch-token transformer (reshapeTransform, tokensToGrid)', () => {
   // Patchify conv → 16 tokens, a class token in front → Dense blocks on [N,17,C] → pooled head.
   const input = tfl.input({ shape: [8, 8, 3] });
-  const patches = tfl.layers.conv2d({ name: 'patchify', filters: 4, kernelSize: 2, strides: 2, kernelInitializer: 'glorotNormal' }).apply(input) as tfl.SymbolicTensor;
+  const patches = tfl.layers.conv2d({ name: 'patchify', filters: 4, kernelSize: 2, strides: 2, kernelInitializer: init() }).apply(input) as tfl.SymbolicTensor;
   const tokens = tfl.layers.reshape({ targetShape: [16, 4] }).apply(patches) as tfl.SymbolicTensor;
   const clsToken = tfl.layers.reshape({ targetShape: [1, 4] }).apply(dense('cls_token', 4, 'linear').apply(tfl.layers.globalAveragePooling2d({}).apply(patches))) as tfl.SymbolicTensor;
   const sequence = tfl.layers.concatenate({ axis: 1 }).apply([clsToken, tokens]) as tfl.SymbolicTensor;
