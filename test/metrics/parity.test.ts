@@ -48,7 +48,7 @@ describe.each(fixture.nets.map((n) => [n.name, n] as const))('%s network: the sa
     const fx = loadFixture(name);
     model = buildFixtureModel(fx);
     // One row per case: the case's image and its pytorch-grad-cam GradCAM heatmap.
-    images = tf.tidy(() => tf.concat(net.cases.map((c) => tf.tensor(fx.images[c.image].tensor.data, fx.images[c.image].tensor.shape) as tf.Tensor4D)));
+    images = tf.tidy(() => tf.concat(net.cases.map((c) => tf.tensor4d(fx.images[c.image].tensor.data, [1, 32, 32, 3]))));
     heatmaps = tf.tidy(() => tf.stack(fx.targets[0].cases.map((c) => tf.tensor(c.heatmaps.GradCAM.data, c.heatmaps.GradCAM.shape))) as tf.Tensor3D);
     expect(fx.targets[0].cases.map((c) => [c.image, c.class])).toEqual(net.cases.map((c) => [c.image, c.class]));
   });
