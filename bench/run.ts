@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import { GradCam, blend, camToHeatmap, gradientsForClass, poolWeights, splitModel, weightedActivationMap } from '../src';
 import { twoSubModelGradCam } from './baseline';
 import { mobileNetV2, vgg16 } from './models';
+import { roadCost } from './road';
 
 tf.env().set('PROD', true);
 
@@ -180,6 +181,11 @@ async function main(): Promise<void> {
         const measured = backend === 'cpu' ? 25 : 100;
         const note = measured === 100 ? '' : ` (timed over ${measured})`;
         say(`| 7. ${method}, per 100 channels${note} | ${ms(perHundredChannels(camera, x1, method, channels, measured))} | | |`);
+      }
+      if (net.name === 'MobileNetV2' && backend === 'wasm') {
+        const road = await roadCost(model, x1, quick ? 1 : 3);
+        say(`| 8. metrics roadCombined (9 percentiles × 2 orders), 1 image | ${ms(road.total)} | 8/1 = ${(road.total / t.predict).toFixed(1)} | |`);
+        say(`| 9. of which the 18 imputations | ${ms(road.imputation)} | 9/8 = ${((100 * road.imputation) / road.total).toFixed(0)}% | |`);
       }
       say();
 
