@@ -1,6 +1,7 @@
 /** `explain --metrics`: each explained map's faithfulness metrics, and their means for the summary. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { GradCamError } from '../errors';
 import { averageDrop, confidenceChange, deletion, insertion, roadCombined } from '../metrics';
 
 /** The metrics of one map (class probabilities; see docs/metrics.md). */
@@ -26,8 +27,11 @@ export async function mapMetrics(model: LayersModel, input: tf.Tensor3D, heatmap
   try {
     const o = { classIndex };
     const [change] = await confidenceChange(model, images, heatmap, o);
-    // Average Drop over a batch of one: this image's term.
-    const drop = await averageDrop(model, images, heatmap, o);
+    // Average Drop over a batch of one: this image's term (undefined, NaN, for a probability of 0).
+    const drop = await averageDrop(model, images, heatmap, o).catch((err: unknown) => {
+      if (err instanceof GradCamError && err.code === 'BAD_OPTION') return Number.NaN;
+      throw err;
+    });
     const [road] = await roadCombined(model, images, heatmap, { ...o, seed: SEED });
     const [del] = await deletion(model, images, heatmap, o);
     const [ins] = await insertion(model, images, heatmap, o);
@@ -40,7 +44,10 @@ export async function mapMetrics(model: LayersModel, input: tf.Tensor3D, heatmap
 /** The mean of each metric over the explained maps, for the summary line. */
 export function metricsSummary(all: readonly MapMetrics[]): string {
   if (all.length === 0) return '';
-  const mean = (key: keyof MapMetrics): string => (all.reduce((s, m) => s + m[key], 0) / all.length).toFixed(3);
+  const mean = (key: keyof MapMetrics): string => {
+    const values = all.map((m) => m[key]).filter(Number.isFinite);
+    return (values.reduce((s, v) => s + v, 0) / values.length).toFixed(3);
+  };
   return (
     `Faithfulness over ${all.length} map${all.length === 1 ? '' : 's'} (means): average drop ${mean('drop')}, ` +
     `average increase ${mean('increase')}, ROAD combined ${mean('roadCombined')}, deletion ${mean('deletion')}, insertion ${mean('insertion')}`

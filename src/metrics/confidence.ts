@@ -21,7 +21,7 @@ async function scoresWithMap(
   const logits = logitsOf(model);
   const jobs = eachImage(input.batch);
   const original = await scoreJobs(logits, jobs, (from, to) => rows(images, from, to), input);
-  const masked = await scoreJobs(logits, jobs, (from, to) => tf.mul(rows(images, from, to), tf.expandDims(rows(heatmaps, from, to), 3)), input);
+  const masked = await scoreJobs(logits, jobs, (from, to) => tf.mul(tf.cast(rows(images, from, to), 'float32'), tf.expandDims(rows(heatmaps, from, to), 3)), input);
   return { original, masked };
 }
 

@@ -48,7 +48,10 @@ export function checkMetricInputs(images: unknown, heatmaps: unknown, options: M
         'Resize the maps to the images first (a GradCamResult.heatmap already is).',
     );
   }
-  const classes = classIndexPerImage(options?.classIndex ?? [], batch);
+  if (options?.classIndex === undefined) {
+    throw new GradCamError('BAD_CLASS_INDEX', 'classIndex is required: the class to score, for every image or one per image (e.g. a GradCamResult\'s classIndex).');
+  }
+  const classes = classIndexPerImage(options.classIndex, batch);
   const score = options.score ?? 'probability';
   if (score !== 'probability' && score !== 'logit') {
     throw new GradCamError('BAD_OPTION', `score must be 'probability' or 'logit', got ${String(score)}.`);

@@ -224,6 +224,17 @@ describe('bad input rejects with a GradCamError and leaks nothing', () => {
 });
 
 describe('models', () => {
+  it('int32 images are scored as their float values', async () => {
+    const ints = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1], 'int32');
+    const floats = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+    const cam = tf.tensor3d([1, 0.5, 0, 1], [1, 2, 2]);
+    const o = { classIndex: 0, score: 'logit' as const };
+    // 1·1 + 2·2·0.5 + 0 + 4·4 = 19, against 30.
+    expect(await metrics.confidenceChange(asFunction, ints, cam, o)).toEqual([expect.closeTo(-11, 5)]);
+    expect(await metrics.deletion(asFunction, ints, cam, o)).toEqual(await metrics.deletion(asFunction, floats, cam, o));
+    tf.dispose([ints, floats, cam]);
+  });
+
   it('a GraphModel-shaped object is scored before its Softmax output node', async () => {
     const nodes: string[] = [];
     const graphLike = {
