@@ -4,7 +4,7 @@ import { GradCamError } from '../errors';
 import { type Logits, checkLogits } from './model';
 import type { MetricInputs } from './options';
 
-/** One image to score: which input it comes from (its class) and how to make it. */
+/** One image to score: the input it is made from, whose class it is scored for. */
 export interface ScoreJob {
   /** The index of the input image, for its class. */
   readonly image: number;
