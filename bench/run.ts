@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import { GradCam, blend, camToHeatmap, gradientsForClass, poolWeights, splitModel, weightedActivationMap } from '../src';
 import { twoSubModelGradCam } from './baseline';
 import { mobileNetV2, resNet50Shaped, vgg16 } from './models';
+import { roadCost } from './road';
 
 tf.env().set('PROD', true);
 
@@ -192,6 +193,11 @@ async function main(): Promise<void> {
         const faster = time(() => camera.explain(x1, { method: 'scorecam', classIndex: 0, maxChannels: k, batchSize: 25 }).dispose());
         const full = (perHundredChannels(camera, x1, 'scorecam', channels, 2 * k) / 100) * channels;
         say(`| 8. scorecam, maxChannels ${k} (whole explain) vs all ${channels} channels (scaled from ${2 * k}) | ${ms(faster)} vs ${ms(full)} | ${(full / faster).toFixed(1)}× faster | |`);
+      }
+      if (net.name === 'MobileNetV2' && backend === 'wasm') {
+        const road = await roadCost(model, x1, quick ? 1 : 3);
+        say(`| 9. metrics roadCombined (9 percentiles × 2 orders), 1 image | ${ms(road.total)} | 9/1 = ${(road.total / t.predict).toFixed(1)} | |`);
+        say(`| 10. of which the 18 imputations | ${ms(road.imputation)} | 10/9 = ${((100 * road.imputation) / road.total).toFixed(0)}% | |`);
       }
       say();
 

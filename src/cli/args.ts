@@ -43,6 +43,8 @@ export interface ExplainArgs {
   readonly mean?: readonly [number, number, number];
   readonly std?: readonly [number, number, number];
   readonly quiet: boolean;
+  /** Add each map's faithfulness metrics (tfjs-gradcam/metrics) to the output and the summary. */
+  readonly metrics: boolean;
 }
 
 /** The parsed command line. */
@@ -63,6 +65,7 @@ const OPTIONS = {
   alpha: { type: 'string', short: 'a' },
   out: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
+  metrics: { type: 'boolean' },
   labels: { type: 'string' },
   backend: { type: 'string' },
   scale: { type: 'string' },
@@ -124,6 +127,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       mean: values.mean === undefined ? undefined : triple('--mean', values.mean, false),
       std: values.std === undefined ? undefined : triple('--std', values.std, true),
       quiet: values.quiet ?? false,
+      metrics: values.metrics ?? false,
     },
   };
 }

@@ -14,6 +14,7 @@ import { type Preprocessing, type RawImage, decodeRaw, modelInputSize, rawToTens
 import { type ExplainArgs, UsageError } from './args';
 import { PROGRAM } from './help';
 import { collectInputs, outputStems } from './inputs';
+import { type MapMetrics, mapMetrics, metricsSummary } from './metrics';
 import { type OutputStream, ProgressBar } from './progress';
 
 /** The command's streams. */
@@ -35,6 +36,8 @@ interface Explained extends Prediction {
   readonly logit: number;
   readonly overlay: string;
   readonly heatmap: string;
+  /** With --metrics. */
+  readonly metrics?: MapMetrics;
 }
 
 /** What the model, its labels and the options fix for every image. */
@@ -82,6 +85,7 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
   let failed = 0;
   let files = 0;
   let stop: GradCamError | undefined;
+  const measured: MapMetrics[] = [];
   try {
     for (const [i, item] of items.entries()) {
       progress.update(i, item.file);
@@ -90,6 +94,7 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
         const result = await explainImage(item.file, stems[i], setup, args);
         done++;
         files += result.explained.length * 2;
+        for (const e of result.explained) if (e.metrics !== undefined) measured.push(e.metrics);
         say(io.stdout, args.json ? `${JSON.stringify(result)}\n` : humanLine(result));
       } catch (err) {
         failed++;
@@ -117,6 +122,7 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
     return 1;
   }
   if (!args.quiet) io.stderr.write(`${summary(done, failed, items.length, files, args.out, performance.now() - started)}\n`);
+  if (!args.quiet && measured.length > 0) io.stderr.write(`${metricsSummary(measured)}\n`);
   return failed > 0 ? 1 : 0;
 }
 
@@ -263,7 +269,8 @@ async function explainImage(file: string, stem: string, setup: Setup, args: Expl
       const overlay = path.join(args.out, `${name}.overlay.png`);
       const heatmap = path.join(args.out, `${name}.heatmap.png`);
       await writeMaps(raw, result.heatmap, overlay, heatmap, args);
-      explained.push({ ...prediction(c), logit: round(result.scores[0]), overlay, heatmap });
+      const metrics = args.metrics ? roundAll(await mapMetrics(setup.model, input, result.heatmap, c)) : undefined;
+      explained.push({ ...prediction(c), logit: round(result.scores[0]), overlay, heatmap, ...(metrics ? { metrics } : {}) });
     }
     return {
       file,
@@ -325,6 +332,10 @@ function safeName(name: string): string {
 
 function round(x: number): number {
   return Number(x.toPrecision(6));
+}
+
+function roundAll(m: MapMetrics): MapMetrics {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round(v)])) as unknown as MapMetrics;
 }
 
 function report(io: CliIO, message: string): void {

@@ -45,6 +45,7 @@ describe('parseCommandLine', () => {
       mean: undefined,
       std: undefined,
       quiet: false,
+      metrics: false,
     });
   });
 
@@ -52,12 +53,12 @@ describe('parseCommandLine', () => {
     const args = explainArgs([
       'explain', 'a.png', '-m', 'm/model.json', '--layer', 'conv1', '-l', 'outer/conv2', '-k', '2', '--method', 'gradcam++',
       '--colormap', 'turbo', '-a', '0.7', '-o', 'maps', '--json', '--labels', 'l.txt', '--backend', 'cpu', '--scale', 'none',
-      '--mean', '103.9, 116.8,123.7', '--std=1,2,3', '-q', 'b.jpg',
+      '--mean', '103.9, 116.8,123.7', '--std=1,2,3', '-q', '--metrics', 'b.jpg',
     ]);
     expect(args).toMatchObject({
       inputs: ['a.png', 'b.jpg'], model: 'm/model.json', layers: ['conv1', 'outer/conv2'], topK: 2, method: 'gradcam++',
       colormap: 'turbo', alpha: 0.7, out: 'maps', json: true, labels: 'l.txt', backend: 'cpu', scale: 'none',
-      mean: [103.9, 116.8, 123.7], std: [1, 2, 3], quiet: true,
+      mean: [103.9, 116.8, 123.7], std: [1, 2, 3], quiet: true, metrics: true,
     });
   });
 
@@ -121,7 +122,7 @@ describe('helpText', () => {
   const help = helpText();
 
   it('lists every option the parser takes, every method and colour map', () => {
-    for (const option of ['--model', '--layer', '--labels', '--scale', '--mean', '--std', '--class', '--top-k', '--method', '--colormap', '--alpha', '--out', '--json', '--quiet', '--backend', '--help', '--version']) {
+    for (const option of ['--model', '--layer', '--labels', '--scale', '--mean', '--std', '--class', '--top-k', '--method', '--colormap', '--alpha', '--out', '--json', '--quiet', '--metrics', '--backend', '--help', '--version']) {
       expect(help).toContain(option);
     }
     for (const name of [...CAM_METHODS, ...COLORMAPS]) expect(help).toMatch(new RegExp(`[ ,]${name.replace(/\+/g, '\\+')}[ ,(\\n]`));

@@ -128,6 +128,24 @@ describe('tfjs-gradcam explain', () => {
     expect(bad).toEqual({ file: fx.broken, error: `Cannot read ${fx.broken}: not a PNG, JPEG or WebP image.`, code: 'BAD_INPUT' });
   });
 
+  it('--metrics adds each map\'s faithfulness metrics to its JSON line and their means to the summary', () => {
+    const r = run(['explain', fx.red, '--model', fx.model, '--json', '--metrics', '-o', freshOut()]);
+    expect(r.code).toBe(0);
+    const [line] = jsonLines(r.stdout);
+    const [e] = line.explained as Array<{ score: number; metrics: Record<string, number> }>;
+    expect(Object.keys(e.metrics).sort()).toEqual(['confidenceChange', 'deletion', 'drop', 'increase', 'insertion', 'roadCombined']);
+    for (const v of Object.values(e.metrics)) expect(Number.isFinite(v)).toBe(true);
+    // The per-image Average Drop term is the drop over the image's own probability (from predict).
+    expect(e.metrics.drop).toBeCloseTo(Math.max(0, -e.metrics.confidenceChange) / e.score, 4);
+    expect(e.metrics.increase).toBe(e.metrics.confidenceChange > 0 ? 1 : 0);
+    // Probabilities: areas under a probability curve lie in [0, 1].
+    for (const k of ['deletion', 'insertion']) expect(e.metrics[k]).toBeGreaterThanOrEqual(0);
+    for (const k of ['deletion', 'insertion']) expect(e.metrics[k]).toBeLessThanOrEqual(1);
+    expect(r.stderr).toMatch(/\nFaithfulness over 1 map \(means\): average drop \d\.\d{3}, average increase [01]\.000, ROAD combined -?\d\.\d{3}, deletion \d\.\d{3}, insertion \d\.\d{3}\n$/);
+    const plain = run(['explain', fx.red, '--model', fx.model, '--json', '-o', freshOut()]);
+    expect((jsonLines(plain.stdout)[0].explained as Array<Record<string, unknown>>)[0].metrics).toBeUndefined();
+  });
+
   it('--top-k explains several classes; --class picks one by name or index', () => {
     const out = freshOut();
     const topK = run(['explain', fx.red, '--model', fx.model, '--labels', fx.labels, '--top-k', '2', '--json', '-o', out]);

@@ -70,4 +70,34 @@ const tfl = require('@tensorflow/tfjs-layers'); const gradcam = require('tfjs-gr
       expect(types).not.toMatch(/:\s*any\b/);
     }
   });
+
+  // tfjs-gradcam/metrics: a metric on a tiny function model, and its errors are the main entry's GradCamError.
+  const metricsProgram = (load: string): string => `
+${load}
+tf.env().set('PROD', true);
+const model = (x) => tf.tidy(() => { const a = tf.reshape(tf.sum(x, [1, 2, 3]), [-1, 1]); return tf.concat([a, tf.zerosLike(a)], 1); });
+const images = tf.ones([1, 2, 2, 1]);
+const heatmaps = tf.fill([1, 2, 2], 0.5);
+const before = tf.memory().numTensors;
+(async () => {
+  const change = await metrics.confidenceChange(model, images, heatmaps, { classIndex: 0, score: 'logit' });
+  const err = await metrics.road(model, images, heatmaps, { classIndex: 0, percentiles: 100, order: 'most-relevant-first' }).catch((e) => e);
+  console.log(JSON.stringify({ change, sameError: err instanceof gradcam.GradCamError, code: err.code, leaked: tf.memory().numTensors - before }));
+})();
+`;
+  const metricsExpected = { change: [-2], sameError: true, code: 'BAD_OPTION', leaked: 0 };
+
+  it('tfjs-gradcam/metrics imports as ESM and requires as CommonJS', () => {
+    const esm = `import * as tf from '@tensorflow/tfjs-core'; import '@tensorflow/tfjs-backend-cpu';
+import * as gradcam from 'tfjs-gradcam'; import * as metrics from 'tfjs-gradcam/metrics';`;
+    const cjs = `const tf = require('@tensorflow/tfjs-core'); require('@tensorflow/tfjs-backend-cpu');
+const gradcam = require('tfjs-gradcam'); const metrics = require('tfjs-gradcam/metrics');`;
+    expect(runNode(['--input-type=module', '-e'], metricsProgram(esm))).toEqual(metricsExpected);
+    expect(runNode(['--input-type=commonjs', '-e'], metricsProgram(cjs))).toEqual(metricsExpected);
+    for (const file of ['dist/metrics.d.ts', 'dist/metrics.d.cts']) {
+      const types = fs.readFileSync(path.join(root, file), 'utf8');
+      expect(types).toMatch(/declare function roadCombined/);
+      expect(types).not.toMatch(/:\s*any\b/);
+    }
+  });
 });
