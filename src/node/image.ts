@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { checkOptionsObject } from '../core/options';
 import { GradCamError, formatShape } from '../errors';
 import { messageOf } from './message';
 import { loadSharp } from './sharp';
@@ -130,6 +131,7 @@ export async function writeImage(file: string, image: tf.Tensor, options: WriteI
  * @throws GradCamError `BAD_INPUT` or `BAD_OPTION` as {@link writeImage}.
  */
 export async function encodeImage(image: tf.Tensor, format: ImageFormat, options: WriteImageOptions = {}): Promise<Buffer> {
+  checkOptionsObject(options);
   if (format !== 'png' && format !== 'jpeg') {
     throw new GradCamError('BAD_OPTION', `format must be 'png' or 'jpeg', got ${String(format)}.`);
   }
@@ -222,6 +224,7 @@ export function rawToTensor(image: RawImage, preprocessing: Pick<Preprocessing, 
 
 /** Checks {@link ReadImageOptions} and resolves a model to its input size. @internal */
 export function checkReadOptions(options: ReadImageOptions): Preprocessing {
+  checkOptionsObject(options);
   const scale = options.scale ?? '0-1';
   if (!SCALES.includes(scale)) {
     throw new GradCamError('BAD_OPTION', `scale must be one of ${SCALES.map((s) => `'${s}'`).join(', ')}, got ${String(scale)}.`);
@@ -267,7 +270,7 @@ function sizeOf(size: ReadImageOptions['size']): readonly [number, number] | und
  * @throws GradCamError `BAD_OPTION` for a model without one 4-D image input.
  */
 export function modelInputSize(model: LayersModel): readonly [number, number] | undefined {
-  const inputs = (model as { inputs?: ReadonlyArray<{ shape: ReadonlyArray<number | null> }> }).inputs;
+  const inputs = (model as { inputs?: ReadonlyArray<{ shape: ReadonlyArray<number | null> }> } | null)?.inputs;
   if (!Array.isArray(inputs)) throw new GradCamError('BAD_OPTION', 'size must be [height, width] or a LayersModel.');
   const shape = inputs.length === 1 ? inputs[0].shape : undefined;
   if (shape === undefined || shape.length !== 4) {
