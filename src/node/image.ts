@@ -176,7 +176,7 @@ export async function decodeRaw(input: string | Uint8Array, maxPixels = DEFAULT_
     if (!stat.isFile()) throw new GradCamError('BAD_INPUT', `Cannot read ${input}: not a file.`);
   }
   const sharp = await loadSharp();
-  // failOn 'warning': a truncated or damaged file is an error, not a half-grey picture.
+  // failOn 'warning' (sharp's default, pinned): a truncated or damaged file is an error, not a half-grey picture.
   try {
     // The header alone gives the size (limitInputPixels would hide it behind a generic message).
     const { width = 0, height = 0 } = await sharp(input, { limitInputPixels: false }).metadata();
