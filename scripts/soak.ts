@@ -5,9 +5,9 @@
  *   npm run soak [-- --calls 1000 --page-calls 200 --methods gradcam,scorecam --no-page]
  *
  * 1. Node, wasm backend: `--calls` (default 1000) `GradCam.explain` calls per method on the
- *    parity fixture "plain" (test/fixtures/parity: 32×32×3, three 3×3 convolutions, ~20 k
- *    weights), batch of one, target conv3; plus as many `explainTopK(…, 2)` and
- *    `guidedBackprop` calls.
+ *    parity fixture "dw" (test/fixtures/parity: 32×32×3, a conv stem and three depthwise-
+ *    separable blocks, GAP + Dense, so every method including CAM applies), batch of one, at
+ *    its target layer pw3; plus as many `explainTopK(…, 2)` and `guidedBackprop` calls.
  * 2. Headless Chromium (Debian's, via playwright-core), wasm backend, the example's test page:
  *    `--page-calls` (default 200) explain calls per method on the same network; the heap is
  *    read through the DevTools protocol after a forced garbage collection.
@@ -216,7 +216,7 @@ function runInPage(page: Page, method: string, calls: number): Promise<PageRun> 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(2);
 
 async function main(): Promise<void> {
-  const fixture = loadFixture('plain');
+  const fixture = loadFixture('dw');
   const rows = await nodeRows(fixture);
   if (!argv.includes('--no-page')) rows.push(...(await pageRows(fixture)));
   console.log(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, tfjs ${tf.version_core}, backend wasm.`);

@@ -48,104 +48,83 @@ function withArg<R>(arg: Arg, f: (x: tf.Tensor) => R): R {
   return withTensors([arg.spec], f);
 }
 
+/** Every value finite and in [0, 1]. */
+function expectUnitRange(values: ArrayLike<number>): void {
+  expect(allFinite(values)).toBe(true);
+  expect(range(values)[0]).toBeGreaterThanOrEqual(0);
+  expect(range(values)[1]).toBeLessThanOrEqual(1);
+}
+
+/** The property of a one-tensor function: for a tensor of `rank` (or not), `check` holds or a GradCamError is thrown. */
+function unaryProperty(rank: number, f: (x: tf.Tensor) => tf.Tensor, check: (x: tf.Tensor, out: tf.Tensor) => void): void {
+  holds(fc.property(tensorOrJunk(rank), (arg) => void withArg(arg, (x) => outcome(() => f(x), (out) => check(x, out)))));
+}
+
+/** The property of a maps-and-size function (`[N,h,w]` maps, `[H, W]` sizes valid or not). */
+function sizedProperty(f: (maps: tf.Tensor3D, size: [number, number]) => tf.Tensor, check: (maps: tf.Tensor, size: [number, number], out: tf.Tensor) => void): void {
+  const sizeArg = fc.oneof({ weight: 4, arbitrary: size2 as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: badSize });
+  holds(
+    fc.property(tensorOrJunk(3), sizeArg, (arg, size) =>
+      void withArg(arg, (maps) => outcome(() => f(maps as tf.Tensor3D, size as [number, number]), (out) => check(maps, size as [number, number], out))),
+    ),
+  );
+}
+
 describe(`pure functions: ${RUNS} seeded cases per property`, () => {
   it('normalize: [N,h,w] in [0,1] equal to (m − min)/(max − min + 1e-7) per image; anything else a GradCamError', () => {
-    holds(
-      fc.property(tensorOrJunk(3), (arg) => {
-        withArg(arg, (maps) =>
-          outcome(
-            () => normalize(maps as tf.Tensor3D),
-            (out) => {
-              expect(out.shape).toEqual(maps.shape);
-              const got = out.dataSync();
-              expect(allFinite(got)).toBe(true);
-              const n = maps.shape[0];
-              const want = perImage(maps.dataSync(), n).flatMap((m) => {
-                const [lo, hi] = range(m);
-                return m.map((v) => (v - lo) / (hi - lo + 1e-7));
-              });
-              want.forEach((w, i) => expect(Math.abs(got[i] - w)).toBeLessThanOrEqual(1e-5));
-              expect(range(got)[0]).toBeGreaterThanOrEqual(0);
-              expect(range(got)[1]).toBeLessThanOrEqual(1);
-            },
-          ),
-        );
-      }),
-    );
+    unaryProperty(3, (maps) => normalize(maps as tf.Tensor3D), (maps, out) => {
+      expect(out.shape).toEqual(maps.shape);
+      const got = out.dataSync();
+      expectUnitRange(got);
+      const want = perImage(maps.dataSync(), maps.shape[0]).flatMap((m) => {
+        const [lo, hi] = range(m);
+        return m.map((v) => (v - lo) / (hi - lo + 1e-7));
+      });
+      want.forEach((w, i) => expect(Math.abs(got[i] - w)).toBeLessThanOrEqual(1e-5));
+    });
   });
 
   it('bilinearResize: [N,H,W] within each map’s own range; bad sizes and ranks a GradCamError', () => {
-    holds(
-      fc.property(tensorOrJunk(3), fc.oneof({ weight: 4, arbitrary: size2 as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: badSize }), (arg, size) => {
-        withArg(arg, (maps) =>
-          outcome(
-            () => bilinearResize(maps as tf.Tensor3D, size as [number, number]),
-            (out) => {
-              const [h, w] = size as [number, number];
-              const n = maps.shape[0];
-              expect(out.shape).toEqual([n, h, w]);
-              const inputs = perImage(maps.dataSync(), n);
-              perImage(out.dataSync(), n).forEach((m, i) => {
-                const [lo, hi] = range(inputs[i]);
-                const slack = 1e-6 * Math.max(Math.abs(lo), Math.abs(hi));
-                expect(allFinite(m)).toBe(true);
-                expect(range(m)[0]).toBeGreaterThanOrEqual(lo - slack);
-                expect(range(m)[1]).toBeLessThanOrEqual(hi + slack);
-              });
-            },
-          ),
-        );
-      }),
-    );
+    sizedProperty(bilinearResize, (maps, [h, w], out) => {
+      const n = maps.shape[0];
+      expect(out.shape).toEqual([n, h, w]);
+      const inputs = perImage(maps.dataSync(), n);
+      perImage(out.dataSync(), n).forEach((m, i) => {
+        const [lo, hi] = range(inputs[i]);
+        const slack = 1e-6 * Math.max(Math.abs(lo), Math.abs(hi));
+        expect(allFinite(m)).toBe(true);
+        expect(range(m)[0]).toBeGreaterThanOrEqual(lo - slack);
+        expect(range(m)[1]).toBeLessThanOrEqual(hi + slack);
+      });
+    });
   });
 
   it('camToHeatmap: [N,H,W], finite, in [0,1]', () => {
-    holds(
-      fc.property(tensorOrJunk(3), fc.oneof({ weight: 4, arbitrary: size2 as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: badSize }), (arg, size) => {
-        withArg(arg, (cam) =>
-          outcome(
-            () => camToHeatmap(cam as tf.Tensor3D, size as [number, number]),
-            (out) => {
-              expect(out.shape).toEqual([cam.shape[0], ...(size as number[])]);
-              const got = out.dataSync();
-              expect(allFinite(got)).toBe(true);
-              expect(range(got)[0]).toBeGreaterThanOrEqual(0);
-              expect(range(got)[1]).toBeLessThanOrEqual(1);
-            },
-          ),
-        );
-      }),
-    );
+    sizedProperty(camToHeatmap, (cam, size, out) => {
+      expect(out.shape).toEqual([cam.shape[0], ...size]);
+      expectUnitRange(out.dataSync());
+    });
   });
 
   it('poolWeights: [N,C], the spatial mean of the gradients', () => {
-    holds(
-      fc.property(tensorOrJunk(4), (arg) => {
-        withArg(arg, (g) =>
-          outcome(
-            () => poolWeights(g as tf.Tensor4D),
-            (out) => {
-              const [n, h, w, c] = g.shape;
-              expect(out.shape).toEqual([n, c]);
-              const data = g.dataSync();
-              const got = out.dataSync();
-              expect(allFinite(got)).toBe(true);
-              for (let i = 0; i < n; i++) {
-                for (let k = 0; k < c; k++) {
-                  let sum = 0;
-                  let scale = 0;
-                  for (let p = 0; p < h * w; p++) {
-                    sum += data[(i * h * w + p) * c + k];
-                    scale = Math.max(scale, Math.abs(data[(i * h * w + p) * c + k]));
-                  }
-                  expect(Math.abs(got[i * c + k] - sum / (h * w))).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
-                }
-              }
-            },
-          ),
-        );
-      }),
-    );
+    unaryProperty(4, (g) => poolWeights(g as tf.Tensor4D), (g, out) => {
+      const [n, h, w, c] = g.shape;
+      expect(out.shape).toEqual([n, c]);
+      const data = g.dataSync();
+      const got = out.dataSync();
+      expect(allFinite(got)).toBe(true);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < c; k++) {
+          let sum = 0;
+          let scale = 0;
+          for (let p = 0; p < h * w; p++) {
+            sum += data[(i * h * w + p) * c + k];
+            scale = Math.max(scale, Math.abs(data[(i * h * w + p) * c + k]));
+          }
+          expect(Math.abs(got[i * c + k] - sum / (h * w))).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
+        }
+      }
+    });
   });
 
   it('weightedActivationMap: [N,h,w], ≥ 0, ReLU(Σ_c w·A); mismatched weights a SHAPE_MISMATCH', () => {
@@ -363,22 +342,10 @@ describe(`pure functions: ${RUNS} seeded cases per property`, () => {
   });
 
   it('deprocessSaliency: [N,H,W,C] in [0,1], finite, for any finite saliency', () => {
-    holds(
-      fc.property(tensorOrJunk(4), (arg) => {
-        withArg(arg, (s) =>
-          outcome(
-            () => deprocessSaliency(s as tf.Tensor4D),
-            (out) => {
-              expect(out.shape).toEqual(s.shape);
-              const got = out.dataSync();
-              expect(allFinite(got)).toBe(true);
-              expect(range(got)[0]).toBeGreaterThanOrEqual(0);
-              expect(range(got)[1]).toBeLessThanOrEqual(1);
-            },
-          ),
-        );
-      }),
-    );
+    unaryProperty(4, (x) => deprocessSaliency(x as tf.Tensor4D), (x, out) => {
+      expect(out.shape).toEqual(x.shape);
+      expectUnitRange(out.dataSync());
+    });
   });
 
   it('guidedGradCam: saliency × heatmap per pixel; mismatched sizes a SHAPE_MISMATCH', () => {

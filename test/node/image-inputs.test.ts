@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import { GradCamError, type GradCamErrorCode } from '../../src';
 import { DEFAULT_MAX_PIXELS, decodeImage, readImage } from '../../src/node';
+import { expectGradCamRejection } from '../helpers/expect';
 import { encodePng, hugeHeaderPng } from '../helpers/png';
 
 /** Images as people send them: rotated phone photos, 16-bit, palette, alpha, bombs, broken files. */
@@ -25,18 +24,6 @@ async function pixels(input: string | Buffer, options = {}): Promise<{ shape: nu
   const result = { shape: x.shape, values: Array.from(x.dataSync()) };
   x.dispose();
   return result;
-}
-
-async function rejection(promise: Promise<unknown>, code: GradCamErrorCode, pattern: RegExp): Promise<void> {
-  const before = tf.memory().numTensors;
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GradCamError);
-  expect((err as GradCamError).code).toBe(code);
-  expect((err as GradCamError).message).toMatch(pattern);
-  expect(tf.memory().numTensors).toBe(before);
 }
 
 const grey = (values: number[]): number[] => values.flatMap((v) => [v, v, v]);
@@ -107,19 +94,19 @@ describe('pixel limit, checked before decoding', () => {
     const bomb = hugeHeaderPng(60_000, 60_000); // 3.6e9 pixels, 10.8 GB decoded; the file is ~200 KB
     expect(bomb.length).toBeLessThan(1_000_000);
     const before = process.memoryUsage().arrayBuffers;
-    await rejection(readImage(write('bomb.png', bomb)), 'BAD_INPUT', /bomb\.png: the image is 60000×60000 = 3600000000 pixels, above the limit of 50000000; raise maxPixels \(--max-pixels\)/);
-    await rejection(decodeImage(bomb), 'BAD_INPUT', /the image bytes: .* above the limit/);
+    await expectGradCamRejection(readImage(write('bomb.png', bomb)), 'BAD_INPUT', /bomb\.png: the image is 60000×60000 = 3600000000 pixels, above the limit of 50000000; raise maxPixels \(--max-pixels\)/);
+    await expectGradCamRejection(decodeImage(bomb), 'BAD_INPUT', /the image bytes: .* above the limit/);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100_000_000);
   });
 
   it('takes maxPixels: the limit itself passes, one pixel less fails', async () => {
     const png = encodePng({ width: 5, height: 4, bitDepth: 8, colorType: 0, samples: new Array(20).fill(9) });
     expect((await pixels(png, { maxPixels: 20 })).shape).toEqual([4, 5, 3]);
-    await rejection(decodeImage(png, { maxPixels: 19 }), 'BAD_INPUT', /5×4 = 20 pixels, above the limit of 19/);
+    await expectGradCamRejection(decodeImage(png, { maxPixels: 19 }), 'BAD_INPUT', /5×4 = 20 pixels, above the limit of 19/);
   });
 
   it.each([0, -3, 2.5, Number.NaN, '100'])('refuses maxPixels %p as an option', async (maxPixels) => {
-    await rejection(readImage(path.join(dir, 'never-read.png'), { maxPixels: maxPixels as number }), 'BAD_OPTION', /maxPixels must be a positive whole number of pixels/);
+    await expectGradCamRejection(readImage(path.join(dir, 'never-read.png'), { maxPixels: maxPixels as number }), 'BAD_OPTION', /maxPixels must be a positive whole number of pixels/);
   });
 });
 
@@ -140,10 +127,10 @@ describe('truncated and corrupt files', () => {
     ['a PNG header only', () => png.subarray(0, 33)],
   ])('%s is a BAD_INPUT error naming the file', async (_what, bytes) => {
     const file = write('broken.png', bytes());
-    await rejection(readImage(file), 'BAD_INPUT', new RegExp(`Cannot read ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: damaged or truncated \\(`));
+    await expectGradCamRejection(readImage(file), 'BAD_INPUT', new RegExp(`Cannot read ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: damaged or truncated \\(`));
   });
 
   it('refuses bytes that are not a Uint8Array', async () => {
-    await rejection(decodeImage('cat.png' as never), 'BAD_INPUT', /decodeImage takes the encoded image as a Uint8Array/);
+    await expectGradCamRejection(decodeImage('cat.png' as never), 'BAD_INPUT', /decodeImage takes the encoded image as a Uint8Array/);
   });
 });
