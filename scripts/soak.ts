@@ -2,7 +2,7 @@
  * Soak: many explain calls in a row, checking that tensors and the JS heap stay flat (a leak
  * of one tensor or a few hundred bytes a call shows). Not part of `npm test` (minutes long).
  *
- *   npm run soak [-- --calls 1000 --page-calls 200 --methods gradcam,scorecam --no-page]
+ *   npm run soak [-- --calls 1000 --page-calls 200 --methods gradcam,scorecam --no-page --no-node]
  *
  * 1. Node, wasm backend: `--calls` (default 1000) `GradCam.explain` calls per method on the
  *    parity fixture "dw" (test/fixtures/parity: 32×32×3, a conv stem and three depthwise-
@@ -165,6 +165,8 @@ async function pageRows(fixture: Fixture): Promise<Row[]> {
       (window as unknown as { soak: unknown }).soak = { explainer: new api.GradCam(model, { layerName: f.targets[0].layer }), image };
     }, { ...fixture, targets: fixture.targets.slice(0, 1).map((t) => ({ ...t, activations: [], cases: [] })) });
     const run = (method: string, calls: number): Promise<PageRun> => runInPage(page, method, calls);
+    // The page's first calls also warm up the page itself (JIT, the wasm backend): a longer warm-up.
+    await run(METHODS[0], PAGE_CALLS);
     for (const method of METHODS) {
       await run(method, warmUp(PAGE_CALLS));
       const before = await heap();
@@ -217,7 +219,7 @@ const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(2);
 
 async function main(): Promise<void> {
   const fixture = loadFixture('dw');
-  const rows = await nodeRows(fixture);
+  const rows = argv.includes('--no-node') ? [] : await nodeRows(fixture);
   if (!argv.includes('--no-page')) rows.push(...(await pageRows(fixture)));
   console.log(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, tfjs ${tf.version_core}, backend wasm.`);
   console.log(`Command: npm run soak -- --calls ${CALLS} --page-calls ${PAGE_CALLS} (${new Date().toISOString().slice(0, 10)}).`);
