@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ClassIndex } from './core/class-index';
+import { checkOptionsObject } from './core/options';
 import { normalize as normalizeMaps } from './core/normalize';
 import { bilinearResize } from './core/resize';
 import { GradCamError } from './errors';
@@ -237,6 +238,7 @@ export class GradCam {
   }
 
   private settings(options: ExplainOptions): Settings {
+    checkOptionsObject(options, ['onProgress'], ['counterfactual', 'relu', 'normalize', 'eigenSmooth', 'augSmooth']);
     const method = options.method ?? 'gradcam';
     if (!CAM_METHODS.includes(method)) {
       throw new GradCamError('BAD_OPTION', `Unknown method "${String(method)}"; choose one of: ${CAM_METHODS.join(', ')}.`);

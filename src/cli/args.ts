@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { COLORMAPS, type ColormapName, isColormapName } from '../core/colormap';
 import { GradCamError } from '../errors';
 import { CAM_METHODS, type CamMethodName } from '../methods/method';
-import type { PixelScale } from '../node/image';
+import { DEFAULT_MAX_PIXELS, type PixelScale } from '../node/image';
 import { messageOf } from '../node/message';
 
 /** A mistake on the command line: reported with a pointer to `--help`, exit status 2. */
@@ -42,6 +42,8 @@ export interface ExplainArgs {
   readonly scale?: PixelScale;
   readonly mean?: readonly [number, number, number];
   readonly std?: readonly [number, number, number];
+  /** Largest image accepted, in pixels (checked before decoding). */
+  readonly maxPixels: number;
   readonly quiet: boolean;
   /** Add each map's faithfulness metrics (tfjs-gradcam/metrics) to the output and the summary. */
   readonly metrics: boolean;
@@ -71,6 +73,7 @@ const OPTIONS = {
   scale: { type: 'string' },
   mean: { type: 'string' },
   std: { type: 'string' },
+  'max-pixels': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -126,6 +129,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       scale: values.scale === undefined ? undefined : oneOf('--scale', values.scale, SCALES),
       mean: values.mean === undefined ? undefined : triple('--mean', values.mean, false),
       std: values.std === undefined ? undefined : triple('--std', values.std, true),
+      maxPixels: values['max-pixels'] === undefined ? DEFAULT_MAX_PIXELS : positiveInt('--max-pixels', values['max-pixels']),
       quiet: values.quiet ?? false,
       metrics: values.metrics ?? false,
     },

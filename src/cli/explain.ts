@@ -47,7 +47,7 @@ interface Setup {
   readonly labels?: readonly string[];
   readonly numClasses: number;
   readonly inputSize?: readonly [number, number];
-  readonly preprocessing: Omit<Preprocessing, 'size'>;
+  readonly preprocessing: Pick<Preprocessing, 'scale' | 'mean' | 'std'>;
   readonly classIndex?: number;
   readonly shown: number;
 }
@@ -249,7 +249,7 @@ interface ImageResult {
 }
 
 async function explainImage(file: string, stem: string, setup: Setup, args: ExplainArgs): Promise<ImageResult> {
-  const raw = await decodeRaw(file);
+  const raw = await decodeRaw(file, args.maxPixels);
   const input = rawToTensor(await resizeRaw(raw, setup.inputSize), setup.preprocessing);
   let results: GradCamResult[] = [];
   try {

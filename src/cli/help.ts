@@ -1,5 +1,6 @@
 import { COLORMAPS } from '../core/colormap';
 import { CAM_METHODS } from '../methods/method';
+import { DEFAULT_MAX_PIXELS } from '../node/image';
 import { DEFAULT_OUT } from './args';
 
 /** The program's name, as users type it. */
@@ -52,6 +53,8 @@ Model:
                         e.g. 0.485,0.456,0.406
       --std R,G,B       per-channel divisor applied after the mean,
                         e.g. 0.229,0.224,0.225
+      --max-pixels N    largest image accepted, width x height, checked
+                        before decoding (default: ${DEFAULT_MAX_PIXELS})
 
 Explanation:
   -c, --class N         explain class N (an index, or a name from the labels)

@@ -78,8 +78,15 @@ export function gradientsOfScores(score: (a: tf.Tensor4D) => tf.Tensor1D, activa
 /**
  * Picks each row's score for its class with a one-hot mask (no `gather`, whose gradient some
  * backends lack): `scores [B,K]`, `classes [B]` int32 → `[B]`.
+ *
+ * @throws GradCamError `SHAPE_MISMATCH` for other ranks or batch sizes.
  */
 export function selectClassScores(scores: tf.Tensor2D, classes: tf.Tensor1D): tf.Tensor1D {
+  assertRank(scores, 2, 'scores', '[B,K]');
+  assertRank(classes, 1, 'classes', '[B]');
+  if (classes.shape[0] !== scores.shape[0]) {
+    throw new GradCamError('SHAPE_MISMATCH', `classes ${formatShape(classes.shape)} must have one entry per row of scores ${formatShape(scores.shape)}.`);
+  }
   return tf.tidy(() => {
     const numClasses = scores.shape[1];
     // oneHot needs depth ≥ 2, and the wasm kernel ignores its dtype argument: hence the cast.

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { saveLayersModelToDir } from '../../src/node';
+import { hugeHeaderPng } from '../helpers/png';
 import { type Fixtures, makeFixtures } from './fixtures';
 
 /**
@@ -144,6 +145,42 @@ describe('tfjs-gradcam explain', () => {
     expect(r.stderr).toMatch(/\nFaithfulness over 1 map \(means\): average drop \d\.\d{3}, average increase [01]\.000, ROAD combined -?\d\.\d{3}, deletion \d\.\d{3}, insertion \d\.\d{3}\n$/);
     const plain = run(['explain', fx.red, '--model', fx.model, '--json', '-o', freshOut()]);
     expect((jsonLines(plain.stdout)[0].explained as Array<Record<string, unknown>>)[0].metrics).toBeUndefined();
+  });
+
+  it('explains a phone photo as displayed (EXIF orientation), and reports truncated files and bombs per image', async () => {
+    // Stored 48 wide × 32 high, red left half; EXIF orientation 6 shows it 32 wide × 48 high, red on top.
+    const data = Buffer.alloc(48 * 32 * 3);
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 48; x++) if (x < 24) data[(y * 48 + x) * 3] = 255;
+    const photo = path.join(dir, 'photo.jpg');
+    await sharp(data, { raw: { width: 48, height: 32, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(photo);
+    const png = await sharp(data, { raw: { width: 48, height: 32, channels: 3 } }).png().toBuffer();
+    const truncated = path.join(dir, 'cut.png');
+    fs.writeFileSync(truncated, png.subarray(0, png.length >> 1));
+    const bomb = path.join(dir, 'bomb.png');
+    fs.writeFileSync(bomb, hugeHeaderPng(60_000, 60_000));
+
+    const out = freshOut();
+    const r = run(['explain', photo, truncated, bomb, '--model', fx.model, '--labels', fx.labels, '--class', 'red', '--colormap', 'gray', '--json', '-o', out]);
+    expect(r.code).toBe(1);
+    const [ok, cut, big] = jsonLines(r.stdout);
+    expect(ok).toMatchObject({ file: photo, width: 32, height: 48 });
+    expect(await size(path.join(out, 'photo.overlay.png'))).toEqual([48, 32]);
+    const { data: heat, info } = await sharp(path.join(out, 'photo.heatmap.png')).raw().toBuffer({ resolveWithObject: true });
+    expect([info.height, info.width]).toEqual([48, 32]);
+    const at = (y: number, x: number): number => heat[(y * info.width + x) * info.channels];
+    expect(at(8, 16)).toBeGreaterThan(200); // the red half, on top as displayed
+    expect(at(40, 16)).toBeLessThan(30);
+    expect(cut).toMatchObject({ file: truncated, code: 'BAD_INPUT', error: expect.stringMatching(/^Cannot read .*cut\.png: damaged or truncated/) });
+    expect(big).toMatchObject({ file: bomb, code: 'BAD_INPUT', error: expect.stringMatching(/60000×60000 = 3600000000 pixels, above the limit of 50000000/) });
+    expect(r.stderr).toContain(`tfjs-gradcam: Cannot read ${truncated}: damaged or truncated`);
+  });
+
+  it('--max-pixels lowers the pixel limit, per image', () => {
+    const out = freshOut();
+    const r = run(['explain', fx.blue, fx.red, '--model', fx.model, '--max-pixels', '1000', '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`tfjs-gradcam: Cannot read ${fx.red}: the image is 48×32 = 1536 pixels, above the limit of 1000; raise maxPixels (--max-pixels) if you trust it.\n`);
+    expect(fs.readdirSync(out).sort()).toEqual(['blue.heatmap.png', 'blue.overlay.png']);
   });
 
   it('--top-k explains several classes; --class picks one by name or index', () => {
