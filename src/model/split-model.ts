@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ScoreHead } from '../core/gradients';
 import { GradCamError, formatShape } from '../errors';
+import { featurePass } from './feature-pass';
 import { toInputBatch } from './input';
 import { resolveTargetLayer } from './layers';
 import { type KernelCache, createKernelCache } from './dense-head';
@@ -114,34 +115,7 @@ function forward(
     batch.dispose();
   }
   const { activations, kept } = body;
-  const images = activations.shape[0];
-  const logits = scoreHead(plan, kept, {}, kernels);
-  return {
-    activations,
-    head: (a) => {
-      // Tensors kept from the body (skip connections) hold exactly `images` images.
-      if (kept.size > 0 && a.shape[0] !== images) {
-        throw new GradCamError(
-          'SHAPE_MISMATCH',
-          `this head continues a forward pass of ${images} images (layers after the target reuse tensors ` +
-            `from before it), so it takes activations for ${images} images, got ${formatShape(a.shape)}; ` +
-            'use headFor({ rows }) for other batches.',
-        );
-      }
-      return logits(a) as tf.Tensor2D;
-    },
-    headFor: (options) => {
-      const bad = options.rows?.find((r) => !Number.isInteger(r) || r < 0 || r >= images);
-      if (bad !== undefined) {
-        throw new GradCamError('BAD_OPTION', `rows must name images 0 to ${images - 1} of this pass, got ${bad}.`);
-      }
-      return scoreHead(plan, kept, options, kernels);
-    },
-    dispose: () => {
-      activations.dispose();
-      for (const t of kept.values()) t.dispose();
-    },
-  };
+  return featurePass(activations, kept, (options) => scoreHead(plan, kept, options, kernels));
 }
 
 /** The Dense kernel of a target → GlobalAveragePooling2D → (Dropout) → Dense head, if that is the head. */
