@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelSync } from '@tensorflow/tfjs-converter';
-import { GradCam, featureMapLayers } from '../../src';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { GradCam, featureMapLayers, guidedBackprop } from '../../src';
 import { expectGradCamError } from '../helpers/expect';
 
 /**
@@ -56,6 +57,14 @@ describe('GraphModel errors', () => {
     r.dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(images);
+    model.dispose();
+  });
+
+  it('guidedBackprop says it takes LayersModels', () => {
+    const model = slicingGraph();
+    const images = tf.zeros([1, 4, 4, 2]);
+    expectGradCamError(() => guidedBackprop(model as unknown as LayersModel, images), 'UNSUPPORTED_MODEL', /LayersModels/);
+    images.dispose();
     model.dispose();
   });
 
