@@ -37,7 +37,11 @@ export function graphReference(net: GraphNet): GraphReference {
 
 /** The net's tfjs_graph_model, loaded from its files (model.json and the weight shards in manifest order). */
 export function loadGraphFixture(net: GraphNet): GraphModel<tf.io.IOHandlerSync> {
-  const dir = path.join(GRAPH_FIXTURE_DIR, net, 'graph');
+  return loadGraphDir(path.join(GRAPH_FIXTURE_DIR, net, 'graph'));
+}
+
+/** A tfjs_graph_model from a folder: its model.json and the weight shards in manifest order. */
+export function loadGraphDir(dir: string): GraphModel<tf.io.IOHandlerSync> {
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
   const shards = json.weightsManifest.flatMap((group) => group.paths.map((p) => fs.readFileSync(path.join(dir, p))));
   const weights = Buffer.concat(shards);
