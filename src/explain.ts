@@ -4,6 +4,7 @@ import { gradientsOfScores, selectClassScores } from './core/gradients';
 import { selectRows } from './core/rows';
 import { firstComponentProjection } from './core/projection';
 import { GradCamError, formatShape } from './errors';
+import { classOfTarget } from './targets';
 import { METHODS } from './methods';
 import type { CamMethodName, MethodInputs, MethodOutput } from './methods/method';
 import type { FeaturePass, ModelSplit } from './model/split-model';
@@ -13,8 +14,12 @@ import type { FeaturePass, ModelSplit } from './model/split-model';
  * Everything here stays on the device.
  */
 
-/** A score per row computed from the model's output `[B,...]` → `[B]`. */
-export type TargetFunction = (output: tf.Tensor) => tf.Tensor1D;
+/**
+ * A score per row computed from the model's output `[B,...]` → `[B]`. `imageIndex[i]` is the
+ * input image row i comes from (rows are images, or, under ScoreCAM and AblationCAM, variants of
+ * one image), so that per-image data (a mask, an embedding) can follow the rows.
+ */
+export type TargetFunction = (output: tf.Tensor, imageIndex: number[]) => tf.Tensor1D;
 
 /** How the rows of one explanation are chosen and scored. */
 export interface Targets {
@@ -28,12 +33,24 @@ export interface Targets {
   readonly score: 'logit' | 'probability';
 }
 
+/**
+ * The targets of an explanation from the caller's options: a {@link classTarget} is the class
+ * index it names (so the result reports that class, checked against the model's classes).
+ */
+export function targetsOf(classIndex: ClassIndex | undefined, target: TargetFunction | undefined, score: Targets['score']): Targets {
+  const targetClass = classOfTarget(target);
+  if (targetClass !== undefined) return { classes: targetClass, score };
+  return { classes: classIndex, target, score };
+}
+
 /** Settings of the map itself. */
 export interface MapSettings {
   readonly method: CamMethodName;
   readonly counterfactual: boolean;
   readonly eigenSmooth: boolean;
   readonly batchSize: number;
+  /** ScoreCAM and AblationCAM: score only each image's channels of largest spatial variance. */
+  readonly maxChannels?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -45,6 +62,8 @@ export interface LayerMaps {
   readonly scores: tf.Tensor1D;
   /** `[B]` int32, or undefined when a target function was used. */
   readonly classes: tf.Tensor1D | undefined;
+  /** `[B,...]`: the model's output for each row, as `predict` gives it. */
+  readonly output: tf.Tensor;
 }
 
 /** Computes the raw maps of one target layer for the rows of `targets`. */
@@ -54,42 +73,51 @@ export function layerMaps(split: ModelSplit, pass: FeaturePass, images: tf.Tenso
   const rows = targets.rows;
   const batch = rows === undefined ? n : rows.length;
   const output = targets.score === 'probability' ? 'model' : 'logits';
-  const head = pass.headFor({ rows, output });
+  const head = pass.headWithOutput({ rows, output });
+  const imageOfRow = (row: number): number => (rows === undefined ? row : rows[row]);
 
   return tf.tidy(() => {
     const pick = <T extends tf.Tensor>(t: T): T => (rows === undefined ? t : selectRows(t, rows));
     const activations = pick(pass.activations);
     let rowImages: tf.Tensor4D | undefined; // only perturbation methods read them
 
-    const scoreOf = (out: tf.Tensor, rowClasses: tf.Tensor1D | undefined): tf.Tensor1D => {
-      if (targets.target !== undefined) return checkedTarget(targets.target, out);
+    const scoreOf = (out: tf.Tensor, rowClasses: tf.Tensor1D | undefined, imageIndex: () => number[]): tf.Tensor1D => {
+      if (targets.target !== undefined) return checkedTarget(targets.target, out, imageIndex());
       return selectClassScores(out as tf.Tensor2D, rowClasses as tf.Tensor1D);
     };
+    const variantsOf = (row: number, copies: number) => (): number[] => new Array<number>(copies).fill(imageOfRow(row));
     // The class of each row: given, or the top-scoring one, found from the head's output in the
     // same forward pass that is differentiated (or scored), not an extra one.
     let classes: tf.Tensor1D | undefined =
       targets.target === undefined ? givenClasses(targets.classes, batch, split.numClasses) : undefined;
     const findClasses = targets.target === undefined && classes === undefined;
-    const scoreWithClasses = (out: tf.Tensor): tf.Tensor1D => {
-      if (findClasses && classes === undefined) classes = tf.keep(tf.cast(tf.argMax(out, 1), 'int32') as tf.Tensor1D);
-      return scoreOf(out, classes);
+    const allRows = (): number[] => Array.from({ length: batch }, (_, i) => imageOfRow(i));
+    // The model's output, from the head pass that is differentiated (or scored).
+    let modelOutput: tf.Tensor | undefined;
+    const scoreWithClasses = (a: tf.Tensor4D): tf.Tensor1D => {
+      const out = head(a);
+      modelOutput = tf.keep(out.output);
+      if (findClasses && classes === undefined) classes = tf.keep(tf.cast(tf.argMax(out.scores, 1), 'int32') as tf.Tensor1D);
+      return scoreOf(out.scores, classes, allRows);
     };
 
     let g: tf.Tensor4D | undefined;
     let scores: tf.Tensor1D;
     try {
       if (method.needsGradients) {
-        ({ gradients: g, scores } = gradientsOfScores((a) => scoreWithClasses(head(a)), activations));
+        ({ gradients: g, scores } = gradientsOfScores(scoreWithClasses, activations));
       } else {
-        scores = scoreWithClasses(head(activations));
+        scores = scoreWithClasses(activations);
       }
     } finally {
       // A kept tensor escapes tf.tidy: hand the tidy a plain copy to track instead.
-      if (findClasses && classes !== undefined) {
-        const kept = classes;
-        classes = tf.clone(kept);
+      const unkeep = <T extends tf.Tensor>(kept: T): T => {
+        const copy = tf.clone(kept);
         kept.dispose();
-      }
+        return copy;
+      };
+      if (findClasses && classes !== undefined) classes = unkeep(classes);
+      if (modelOutput !== undefined) modelOutput = unkeep(modelOutput);
     }
     const classOfRow = (row: number, copies: number): tf.Tensor1D | undefined =>
       classes === undefined ? undefined : (tf.tile(tf.slice(classes, [row], [1]), [copies]) as tf.Tensor1D);
@@ -106,26 +134,27 @@ export function layerMaps(split: ModelSplit, pass: FeaturePass, images: tf.Tenso
       scoreActivations: (row, variants) =>
         tf.tidy(() => {
           const copies = variants.shape[0];
-          const image = rows === undefined ? row : rows[row];
-          const out = pass.headFor({ rows: new Array<number>(copies).fill(image), output })(variants);
-          return scoreOf(out, classOfRow(row, copies));
+          const out = pass.headFor({ rows: new Array<number>(copies).fill(imageOfRow(row)), output })(variants);
+          return scoreOf(out, classOfRow(row, copies), variantsOf(row, copies));
         }),
       scoreImages: (row, variants) =>
         tf.tidy(() => {
-          const variantPass = split.forward(variants);
+          const copies = variants.shape[0];
+          const variantPass = pass.forwardVariants(imageOfRow(row), variants);
           try {
-            return scoreOf(variantPass.headFor({ output })(variantPass.activations), classOfRow(row, variants.shape[0]));
+            return scoreOf(variantPass.headFor({ output })(variantPass.activations), classOfRow(row, copies), variantsOf(row, copies));
           } finally {
             variantPass.dispose();
           }
         }),
       gapClassWeights: () => gapClassWeights(split, classes),
       batchSize: settings.batchSize,
+      maxChannels: settings.maxChannels,
       progress: (done, total) => settings.onProgress?.(done, total),
     };
     try {
       const raw = rawMap(method.compute(inputs), activations, settings.eigenSmooth);
-      return { raw, scores, classes };
+      return { raw, scores, classes, output: modelOutput as tf.Tensor };
     } finally {
       if (rows !== undefined) rowImages?.dispose();
     }
@@ -158,8 +187,8 @@ function givenClasses(
   return classes === undefined ? undefined : tf.tensor1d(classIndexPerImage(classes, batch, numClasses), 'int32');
 }
 
-function checkedTarget(target: TargetFunction, output: tf.Tensor): tf.Tensor1D {
-  const scores = target(output);
+function checkedTarget(target: TargetFunction, output: tf.Tensor, imageIndex: number[]): tf.Tensor1D {
+  const scores = target(output, imageIndex);
   if (!(scores instanceof tf.Tensor) || scores.rank !== 1 || scores.shape[0] !== output.shape[0]) {
     const got = scores instanceof tf.Tensor ? formatShape(scores.shape) : typeof scores;
     throw new GradCamError(

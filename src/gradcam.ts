@@ -3,10 +3,12 @@ import type { ClassIndex } from './core/class-index';
 import { normalize as normalizeMaps } from './core/normalize';
 import { bilinearResize } from './core/resize';
 import { GradCamError } from './errors';
-import { type MapSettings, type TargetFunction, type Targets, layerMaps } from './explain';
+import { type MapSettings, type TargetFunction, type Targets, layerMaps, targetsOf } from './explain';
 import { METHODS } from './methods';
 import { CAM_METHODS, type CamMethodName } from './methods/method';
 import { type ExplainableModel, splitExplainable } from './model/explainable';
+import type { OtherInputs } from './model/feeds';
+import type { ReshapeTransform } from './model/reshape';
 import { toInputBatch } from './model/input';
 import type { ModelSplit } from './model/split-model';
 import { readClassesAndScores } from './readback';
@@ -30,6 +32,19 @@ export interface GradCamOptions {
    * Either way, call {@link GradCam.dispose} when done with the explainer.
    */
   cacheTransposedKernels?: boolean;
+  /** The image input, one of `model.inputNames`; needed when the model has several inputs. */
+  inputName?: string;
+  /**
+   * The output to explain, one of `model.outputNames`; needed when the model has several
+   * outputs (a classifier and a regressor head, say).
+   */
+  outputName?: string;
+  /**
+   * Sees a target layer whose output is not a feature map (a ViT block's tokens `[N,T,C]`) as
+   * one, `[N,h,w,C]`: e.g. {@link tokensToGrid}. It must move whole rows of C channels (reshape,
+   * drop or reorder tokens); the gradients go through the same transform. Checked at construction.
+   */
+  reshapeTransform?: ReshapeTransform;
 }
 
 /** Progress of a long explanation (ScoreCAM, AblationCAM), reported through `onProgress`. */
@@ -73,6 +88,18 @@ export interface ExplainOptions {
   augSmooth?: boolean;
   /** How many variants ScoreCAM and AblationCAM score per forward pass (default 32). */
   batchSize?: number;
+  /**
+   * ScoreCAM and AblationCAM: score only each image's `maxChannels` channels of largest spatial
+   * variance (Faster-ScoreCAM, tf-keras-vis's `max_N`); ScoreCAM's softmax runs over those, the
+   * other channels weigh 0. A positive integer; at least the layer's C is plain ScoreCAM.
+   */
+  maxChannels?: number;
+  /**
+   * The model's other inputs, by input name, held fixed while the image input is explained:
+   * `[N,...]`, or `[1,...]` shared by the batch (perturbation methods pair each variant with
+   * its image's).
+   */
+  otherInputs?: OtherInputs;
   /** Called as ScoreCAM and AblationCAM progress. */
   onProgress?: (progress: ExplainProgress) => void;
 }
@@ -98,6 +125,11 @@ export interface GradCamResult {
   readonly layerNames: readonly string[];
   /** The method that made the maps. */
   readonly method: CamMethodName;
+  /**
+   * `[N,...]`: the explained output for each image as `predict` gives it (final softmax
+   * included; with `outputName`, that output), from the same forward pass as the maps.
+   */
+  readonly output: tf.Tensor;
   /** Frees every tensor of the result. */
   dispose(): void;
 }
@@ -131,8 +163,9 @@ export class GradCam {
   constructor(model: ExplainableModel, options: GradCamOptions = {}) {
     const names = options.layerName === undefined ? [undefined] : ([] as Array<string | undefined>).concat(options.layerName);
     if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
+    const { inputName, outputName, reshapeTransform } = options;
     const cacheTransposedKernels = options.cacheTransposedKernels ?? true;
-    this.splits = names.map((name) => splitExplainable(model, name, { cacheTransposedKernels }));
+    this.splits = names.map((name) => splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
     this.layerNames = this.splits.map((s) => s.layerName);
     this.layerName = this.layerNames[0];
   }
@@ -149,7 +182,7 @@ export class GradCam {
     const settings = this.settings(options);
     const images = toInputBatch(input, this.splits[0].inputShape);
     try {
-      const targets: Targets = { classes: options.classIndex, target: options.target, score: options.score ?? 'logit' };
+      const targets = targetsOf(options.classIndex, options.target, options.score ?? 'logit');
       const maps = options.augSmooth ? this.augmentedMaps(images, targets, settings) : this.maps(images, targets, settings);
       return this.result(maps, images, settings)[0];
     } finally {
@@ -179,7 +212,7 @@ export class GradCam {
     }
     const images = toInputBatch(input, this.splits[0].inputShape);
     const n = images.shape[0];
-    const pass = this.splits[0].forward(images);
+    const pass = this.splits[0].forward(images, settings.otherInputs);
     try {
       const classes = tf.tidy(() => {
         const top = tf.topk(pass.head(pass.activations), k).indices; // [N,k]
@@ -229,6 +262,13 @@ export class GradCam {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new GradCamError('BAD_OPTION', `batchSize must be a positive integer, got ${batchSize}.`);
     }
+    const maxChannels = options.maxChannels;
+    if (maxChannels !== undefined && (!Number.isInteger(maxChannels) || maxChannels < 1)) {
+      throw new GradCamError('BAD_OPTION', `maxChannels must be a positive integer, got ${maxChannels}.`);
+    }
+    if (maxChannels !== undefined && method !== 'scorecam' && method !== 'ablationcam') {
+      throw new GradCamError('BAD_OPTION', `maxChannels applies to scorecam and ablationcam, not ${method}.`);
+    }
     return {
       method,
       counterfactual: options.counterfactual ?? false,
@@ -236,6 +276,8 @@ export class GradCam {
       relu: options.relu ?? true,
       normalize: options.normalize ?? true,
       batchSize,
+      maxChannels,
+      otherInputs: options.otherInputs,
       onProgress: options.onProgress,
     };
   }
@@ -243,10 +285,10 @@ export class GradCam {
   /** Maps of every target layer for the rows of `targets`; the first layer fixes the classes. */
   private maps(images: tf.Tensor4D, targets: Targets, settings: Settings, firstPass?: ReturnType<ModelSplit['forward']>): Maps {
     const cams: tf.Tensor3D[] = [];
-    let first: { scores: tf.Tensor1D; classes: tf.Tensor1D | undefined } | undefined;
+    let first: { scores: tf.Tensor1D; classes: tf.Tensor1D | undefined; output: tf.Tensor } | undefined;
     try {
       for (const [i, split] of this.splits.entries()) {
-        const pass = i === 0 && firstPass !== undefined ? firstPass : split.forward(images);
+        const pass = i === 0 && firstPass !== undefined ? firstPass : split.forward(images, settings.otherInputs);
         try {
           const layerTargets = first === undefined ? targets : { ...targets, classes: first.classes ?? targets.classes };
           const progress = (done: number, total: number): void =>
@@ -255,17 +297,17 @@ export class GradCam {
           cams.push(settings.relu ? tf.tidy(() => tf.relu(maps.raw) as tf.Tensor3D) : maps.raw);
           if (settings.relu) maps.raw.dispose();
           if (first === undefined) first = maps;
-          else tf.dispose([maps.scores, maps.classes ?? []]);
+          else tf.dispose([maps.scores, maps.classes ?? [], maps.output]);
         } finally {
           if (pass !== firstPass) pass.dispose();
         }
       }
       const [, height, width] = images.shape;
       const heatmap = combine(cams, [height, width], settings.normalize);
-      const { scores, classes } = first as NonNullable<typeof first>;
-      return { cams, heatmap, scores, classes };
+      const { scores, classes, output } = first as NonNullable<typeof first>;
+      return { cams, heatmap, scores, classes, output };
     } catch (err) {
-      tf.dispose([cams, first?.scores ?? [], first?.classes ?? []]);
+      tf.dispose([cams, first?.scores ?? [], first?.classes ?? [], first?.output ?? []]);
       throw err;
     }
   }
@@ -290,7 +332,7 @@ export class GradCam {
       }
       const count = AUGMENTATIONS.length;
       const mean = <T extends tf.Tensor>(t: T): T => tf.tidy(() => tf.div(t, count) as T);
-      const result: Maps = { cams: sums.cams.map(mean), heatmap: mean(sums.heatmap), scores: plain.scores, classes: plain.classes };
+      const result: Maps = { ...plain, cams: sums.cams.map(mean), heatmap: mean(sums.heatmap) };
       tf.dispose([plain.cams, plain.heatmap]);
       return result;
     } catch (err) {
@@ -313,6 +355,7 @@ export class GradCam {
           groups === 1 ? (tf.clone(t) as T) : (tf.slice(t, [g * per], [per]) as T);
         const cams = maps.cams.map(part);
         const heatmap = part(maps.heatmap);
+        const output = part(maps.output);
         results.push({
           heatmap,
           cam: cams[0],
@@ -322,7 +365,8 @@ export class GradCam {
           layerName: this.layerName,
           layerNames: this.layerNames,
           method: settings.method,
-          dispose: () => tf.dispose([heatmap, cams]),
+          output,
+          dispose: () => tf.dispose([heatmap, cams, output]),
         });
       }
       return results;
@@ -335,6 +379,7 @@ export class GradCam {
 interface Settings extends Omit<MapSettings, 'onProgress'> {
   readonly relu: boolean;
   readonly normalize: boolean;
+  readonly otherInputs?: OtherInputs;
   readonly onProgress?: (progress: ExplainProgress) => void;
 }
 
@@ -344,10 +389,11 @@ interface Maps {
   readonly heatmap: tf.Tensor3D;
   readonly scores: tf.Tensor1D;
   readonly classes: tf.Tensor1D | undefined;
+  readonly output: tf.Tensor;
 }
 
 function disposeMaps(maps: Maps): void {
-  tf.dispose([maps.cams, maps.heatmap, maps.scores, maps.classes ?? []]);
+  tf.dispose([maps.cams, maps.heatmap, maps.scores, maps.classes ?? [], maps.output]);
 }
 
 /**

@@ -7,6 +7,8 @@
 export { GradCam } from './gradcam';
 export type { ExplainOptions, ExplainProgress, GradCamOptions, GradCamResult, TopKOptions } from './gradcam';
 export type { TargetFunction } from './explain';
+export { binaryTarget, classTarget, regressionTarget, segmentationTarget, similarityTarget } from './targets';
+export type { ClassTarget } from './targets';
 export { CAM_METHODS } from './methods/method';
 export type { CamMethodName } from './methods/method';
 
@@ -32,7 +34,10 @@ export type { GraphModelLike } from './model/graph-model';
 
 export { splitModel } from './model/split-model';
 export type { FeaturePass, ModelSplit, SplitOptions } from './model/split-model';
-export type { HeadOptions } from './model/split';
+export type { HeadOptions, HeadOutputs } from './model/split';
+export type { OtherInputs } from './model/feeds';
+export { tokensToGrid } from './model/reshape';
+export type { ReshapeTransform, TokensToGridOptions } from './model/reshape';
 
 export { ensureGradientKernels } from './backends/gradient-kernels';
 

@@ -28,6 +28,10 @@ export interface ExplainArgs {
   readonly classTarget?: number | string;
   readonly topK?: number;
   readonly method: CamMethodName;
+  /** The model output to explain (`--output`), for a model with several. */
+  readonly output?: string;
+  /** Faster-ScoreCAM: channels scored per image (`--max-channels`, scorecam and ablationcam). */
+  readonly maxChannels?: number;
   readonly colormap: ColormapName;
   readonly alpha: number;
   readonly out: string;
@@ -53,6 +57,8 @@ const OPTIONS = {
   class: { type: 'string', short: 'c' },
   'top-k': { type: 'string', short: 'k' },
   method: { type: 'string' },
+  output: { type: 'string' },
+  'max-channels': { type: 'string' },
   colormap: { type: 'string' },
   alpha: { type: 'string', short: 'a' },
   out: { type: 'string', short: 'o' },
@@ -91,6 +97,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values.class !== undefined && values['top-k'] !== undefined) throw new UsageError('--class and --top-k exclude each other.');
   const layers = values.layer?.flatMap((l) => l.split(',')).map((l) => l.trim());
   if (layers?.some((l) => l === '')) throw new UsageError('--layer needs a layer name.');
+  const method = oneOf('--method', values.method ?? 'gradcam', CAM_METHODS);
+  const maxChannels = values['max-channels'] === undefined ? undefined : positiveInt('--max-channels', values['max-channels']);
+  if (maxChannels !== undefined && method !== 'scorecam' && method !== 'ablationcam') {
+    throw new UsageError(`--max-channels applies to --method scorecam or ablationcam (got ${method}).`);
+  }
 
   return {
     kind: 'explain',
@@ -100,7 +111,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
       layers,
       classTarget: values.class === undefined ? undefined : classTarget(values.class),
       topK: values['top-k'] === undefined ? undefined : positiveInt('--top-k', values['top-k']),
-      method: oneOf('--method', values.method ?? 'gradcam', CAM_METHODS),
+      method,
+      output: nonEmpty('--output', values.output),
+      maxChannels,
       colormap: colormap(values.colormap ?? 'jet'),
       alpha: alpha(values.alpha ?? '0.4'),
       out: nonEmpty('--out', values.out) ?? DEFAULT_OUT,

@@ -137,13 +137,13 @@ async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined>
     return undefined;
   }
   try {
-    const { numClasses, inputSize } = checkModel(model);
+    const { numClasses, inputSize } = checkModel(model, args.output);
     if (args.labels !== undefined) labels = await readLabels(args.labels, numClasses);
     const classIndex = args.classTarget === undefined ? undefined : resolveClass(args.classTarget, numClasses, labels);
     if (args.topK !== undefined && args.topK > numClasses) {
       throw new UsageError(`--top-k must be at most ${numClasses}, the number of classes of the model (got ${args.topK}).`);
     }
-    const explainer = makeExplainer(model, args.layers);
+    const explainer = makeExplainer(model, args.layers, args.output);
     return {
       model,
       explainer,
@@ -162,19 +162,28 @@ async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined>
   }
 }
 
-/** The model's class count and input size; the command explains RGB image classifiers. */
-function checkModel(model: LayersModel): { numClasses: number; inputSize?: readonly [number, number] } {
+/**
+ * The explained output's class count and the input size; the command explains RGB image
+ * classifiers: one of a model's outputs (`--output` when there are several) must be class scores.
+ */
+function checkModel(model: LayersModel, outputName: string | undefined): { numClasses: number; inputSize?: readonly [number, number] } {
   const inputSize = modelInputSize(model);
   const channels = model.inputs[0].shape[3];
   if (channels != null && channels !== 3) {
     throw new GradCamError('UNSUPPORTED_MODEL', `The model takes ${channels}-channel images; ${PROGRAM} feeds RGB images (3 channels).`);
   }
-  const outputs = model.outputs.map((o) => o.shape);
-  const numClasses = outputs.length === 1 && outputs[0].length === 2 ? outputs[0][1] : null;
+  const names = model.outputs.map((o) => o.sourceLayer.name);
+  if (outputName === undefined && names.length > 1) {
+    throw new UsageError(`the model has ${names.length} outputs (${names.join(', ')}): choose the classifier's with --output NAME.`);
+  }
+  const at = outputName === undefined ? 0 : names.indexOf(outputName);
+  if (at < 0) throw new UsageError(`--output '${outputName}' is not one of the model's outputs: ${names.join(', ')}.`);
+  const shape = model.outputs[at].shape;
+  const numClasses = shape.length === 2 ? shape[1] : null;
   if (numClasses == null) {
     throw new GradCamError(
       'UNSUPPORTED_MODEL',
-      `${PROGRAM} explains classifiers with one output of class scores [N,K]; the model outputs ${outputs.map(formatShape).join(', ')}.`,
+      `${PROGRAM} explains classifiers, whose output is class scores [N,K]; the ${outputName === undefined ? 'model outputs' : `output '${outputName}' is`} ${formatShape(shape)}.`,
     );
   }
   return { numClasses, inputSize };
@@ -209,9 +218,9 @@ function resolveClass(target: number | string, numClasses: number, labels: reado
   return index;
 }
 
-function makeExplainer(model: LayersModel, layers: readonly string[] | undefined): GradCam {
+function makeExplainer(model: LayersModel, layers: readonly string[] | undefined, outputName: string | undefined): GradCam {
   try {
-    return new GradCam(model, { layerName: layers });
+    return new GradCam(model, { layerName: layers, outputName });
   } catch (err) {
     // A layer the user named that does not fit is a command-line mistake.
     const code = err instanceof GradCamError ? err.code : undefined;
@@ -238,14 +247,15 @@ async function explainImage(file: string, stem: string, setup: Setup, args: Expl
   const input = rawToTensor(await resizeRaw(raw, setup.inputSize), setup.preprocessing);
   let results: GradCamResult[] = [];
   try {
-    const scores = await predict(setup.model, input);
-    const ranked = scores.map((score, c) => ({ c, score })).sort((a, b) => b.score - a.score);
-    const prediction = (c: number): Prediction => ({ class: c, ...(setup.labels ? { label: setup.labels[c] } : {}), score: round(scores[c]) });
-    const options = { method: args.method };
+    const options = { method: args.method, maxChannels: args.maxChannels };
     results =
       args.topK !== undefined
         ? setup.explainer.explainTopK(input, args.topK, options)
         : [setup.explainer.explain(input, { ...options, classIndex: setup.classIndex })];
+    // The model's prediction, from the explanation's own forward pass.
+    const scores = Array.from(await results[0].output.data());
+    const ranked = scores.map((score, c) => ({ c, score })).sort((a, b) => b.score - a.score);
+    const prediction = (c: number): Prediction => ({ class: c, ...(setup.labels ? { label: setup.labels[c] } : {}), score: round(scores[c]) });
     const explained: Explained[] = [];
     for (const [rank, result] of results.entries()) {
       const c = result.classIndex[0];
@@ -267,16 +277,6 @@ async function explainImage(file: string, stem: string, setup: Setup, args: Expl
   } finally {
     input.dispose();
     for (const r of results) r.dispose();
-  }
-}
-
-/** The model's outputs for one image. */
-async function predict(model: LayersModel, input: tf.Tensor3D): Promise<number[]> {
-  const output = tf.tidy(() => model.predict(tf.expandDims(input, 0)) as tf.Tensor);
-  try {
-    return Array.from(await output.data());
-  } finally {
-    output.dispose();
   }
 }
 

@@ -58,6 +58,9 @@ Explanation:
                         instead of each image's top class
   -k, --top-k K         explain each image's K top classes
       --method NAME     ${list(CAM_METHODS)}
+      --max-channels N  scorecam/ablationcam: score only each image's N channels
+                        of largest variance (Faster-ScoreCAM)
+      --output NAME     the model output to explain, for a model with several
       --colormap NAME   ${list(COLORMAPS)}
   -a, --alpha A         opacity of the heatmap in the overlay, 0 to 1
                         (default 0.4)

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CamMethod } from './method';
-import { scoreChannelChunks } from './channel-chunks';
+import { chunkChannelNumbers, scoreChannelChunks, spreadOverChannels } from './channel-chunks';
 
 /** How far below the activations' minimum a channel is pushed when 0 would not remove it. */
 const ABLATION_OFFSET = 1e7;
@@ -18,7 +18,8 @@ const ABLATION_OFFSET = 1e7;
  * non-finite weights, as in pytorch-grad-cam.
  *
  * Costs N·C passes of the head, `inputs.batchSize` ablated copies at a time; `inputs.progress`
- * counts them. pytorch-grad-cam's experimental `ratio_channels_to_ablate` (ablating only the
+ * counts them. With `inputs.maxChannels`, only each image's channels of largest spatial variance
+ * are ablated (as Faster-ScoreCAM chooses them); the others weigh 0. pytorch-grad-cam's experimental `ratio_channels_to_ablate` (ablating only the
  * channels an SVD heuristic ranks highest) is left out: every channel is ablated.
  */
 export const ablationCam: CamMethod = {
@@ -27,12 +28,13 @@ export const ablationCam: CamMethod = {
   compute: (inputs) => {
     const a = inputs.activations;
     const [, h, w, c] = a.shape;
-    const ablatedScores = scoreChannelChunks(inputs, 'ablationcam', (image, first, count) => {
+    const { scores: ablatedScores, channels } = scoreChannelChunks(inputs, 'ablationcam', (image, chunk) => {
+      const count = chunk.count;
       const own = tf.slice(a, [image, 0, 0, 0], [1, h, w, c]);
       const lowest = tf.min(own);
       const value = tf.where(tf.equal(lowest, 0), tf.zerosLike(lowest), tf.sub(lowest, ABLATION_OFFSET));
       // Copy i ablates channel first + i: a one-hot channel mask per copy, [B,1,1,C].
-      const ablated = tf.reshape(tf.range(first, first + count, 1, 'int32'), [count, 1]);
+      const ablated = tf.reshape(chunkChannelNumbers(chunk), [count, 1]);
       const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
       const mask = tf.reshape(tf.cast(tf.equal(ablated, channel), 'float32'), [count, 1, 1, c]);
       // Exact for finite activations: A·1 + v·0 = A and A·0 + v·1 = v.
@@ -43,11 +45,11 @@ export const ablationCam: CamMethod = {
       return {
         weights: tf.tidy(() => {
           const score = tf.reshape(inputs.scores, [-1, 1]);
-          return tf.div(tf.sub(score, ablatedScores), score) as tf.Tensor2D;
+          return spreadOverChannels(tf.div(tf.sub(score, ablatedScores), score) as tf.Tensor2D, channels, c);
         }),
       };
     } finally {
-      ablatedScores.dispose();
+      tf.dispose([ablatedScores, channels ?? []]);
     }
   },
 };

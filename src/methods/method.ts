@@ -47,6 +47,11 @@ export interface MethodInputs {
   gapClassWeights(): tf.Tensor2D;
   /** How many variants a perturbation method may score in one forward pass. */
   readonly batchSize: number;
+  /**
+   * Perturbation methods: score only each image's `maxChannels` channels of largest spatial
+   * variance (Faster-ScoreCAM); the others get weight 0. Undefined: every channel.
+   */
+  readonly maxChannels?: number;
   /** Reports progress of a long method (e.g. `done` of `total` forward passes). */
   progress(done: number, total: number): void;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { scoreChannelChunks } from './channel-chunks';
+import { chunkChannels, scoreChannelChunks, spreadOverChannels } from './channel-chunks';
 import type { CamMethod } from './method';
 
 /** pytorch-grad-cam's constant in the per-channel min-max normalisation of the masks. */
@@ -13,20 +13,20 @@ const EPSILON = 1e-8;
  * the channels of each image.
  *
  * Costs N·C forward passes, `inputs.batchSize` masked images at a time; `inputs.progress`
- * counts them. Only one chunk's masks and masked images exist at any time.
+ * counts them. Only one chunk's masks and masked images exist at any time. With
+ * `inputs.maxChannels` (Faster-ScoreCAM, tf-keras-vis's `max_N`), only each image's channels of
+ * largest spatial variance mask it, and the softmax runs over those.
  */
 export const scoreCam: CamMethod = {
   name: 'scorecam',
   needsGradients: false,
   compute: (inputs) => {
     const a = inputs.activations;
-    const [, h, w] = a.shape;
-    const [, height, width, inChannels] = inputs.images.shape;
-    const scores = scoreChannelChunks(inputs, 'scorecam', (image, first, count) => {
+    const [height, width, inChannels] = inputs.images.shape.slice(1);
+    const { scores, channels } = scoreChannelChunks(inputs, 'scorecam', (image, chunk) => {
       // Upsampling is per channel, so upsampling a chunk of channels gives the same masks as
       // upsampling them all, without holding C full-size masks.
-      const channels = tf.slice(a, [image, 0, 0, first], [1, h, w, count]);
-      const upsampled = tf.image.resizeBilinear(channels, [height, width], true, false);
+      const upsampled = tf.image.resizeBilinear(chunkChannels(a, image, chunk), [height, width], true, false);
       const lo = tf.min(upsampled, [1, 2], true);
       const hi = tf.max(upsampled, [1, 2], true);
       const masks = tf.div(tf.sub(upsampled, lo), tf.add(tf.sub(hi, lo), EPSILON));
@@ -36,9 +36,10 @@ export const scoreCam: CamMethod = {
       return inputs.scoreImages(image, tf.mul(x, perVariant) as tf.Tensor4D);
     });
     try {
-      return { weights: tf.softmax(scores) };
+      // The softmax runs over the scored channels only (Faster-ScoreCAM); the others weigh 0.
+      return { weights: tf.tidy(() => spreadOverChannels(tf.softmax(scores), channels, a.shape[3])) };
     } finally {
-      scores.dispose();
+      tf.dispose([scores, channels ?? []]);
     }
   },
 };

@@ -1,4 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { GradCamError } from '../errors';
 import { type GraphModelLike, isGraphModel } from './graph-model';
 import { splitGraphModel } from './graph-split';
 import { graphFacts } from './graph-targets';
@@ -18,7 +19,12 @@ export type ExplainableModel = LayersModel | GraphModelLike;
  * {@link splitModel} and {@link splitGraphModel}.
  */
 export function splitExplainable(model: ExplainableModel, layerName: string | undefined, options: SplitOptions): ModelSplit {
-  return isGraphModel(model) ? splitGraphModel(model, layerName) : splitModel(model, layerName, options);
+  if (!isGraphModel(model)) return splitModel(model, layerName, options);
+  const layersOnly = (['inputName', 'outputName', 'reshapeTransform'] as const).find((o) => options[o] !== undefined);
+  if (layersOnly !== undefined) {
+    throw new GradCamError('BAD_OPTION', `${layersOnly} applies to LayersModels; a GraphModel has one input and one output.`);
+  }
+  return splitGraphModel(model, layerName);
 }
 
 /** A layer or node whose output is a feature map, as {@link featureMapLayers} lists it. */

@@ -1,23 +1,35 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { GradCamError, formatShape } from '../errors';
-import type { HeadOptions } from './split';
+import type { HeadOptions, HeadOutputs } from './split';
 import type { FeaturePass } from './split-model';
+
+/** How a kind of model split makes heads over a body pass's kept tensors, and new passes. */
+export interface PassHeads {
+  /** A head for the given rows and output (see {@link HeadOptions}). */
+  headFor(options: HeadOptions): (activations: tf.Tensor4D) => tf.Tensor;
+  /** As `headFor`, also returning the model's output as `predict` gives it. */
+  headWithOutput(options: HeadOptions): (activations: tf.Tensor4D) => HeadOutputs;
+  /** A new body pass over variants `[B,H,W,C]` of one image. */
+  forwardVariants(images: tf.Tensor4D): FeaturePass;
+}
 
 /**
  * Builds a {@link FeaturePass} from what a body pass left — the activations and the tensors that
- * skip over the target — and a way to make heads over them. Shared by every kind of model split:
- * it checks batch sizes and rows, and owns the tensors.
+ * skip over the target — and a way to make heads over them: checks batch sizes and rows, and
+ * owns the tensors.
  *
  * @param kept tensors from before the target that the head reads; each holds the pass's images.
- * @param headFor makes a head for the given rows and output (see {@link HeadOptions}).
  */
-export function featurePass(
-  activations: tf.Tensor4D,
-  kept: ReadonlyMap<unknown, tf.Tensor>,
-  headFor: (options: HeadOptions) => (activations: tf.Tensor4D) => tf.Tensor,
-): FeaturePass {
+export function featurePass(activations: tf.Tensor4D, kept: ReadonlyMap<unknown, tf.Tensor>, heads: PassHeads): FeaturePass {
   const images = activations.shape[0];
-  const logits = headFor({});
+  const logits = heads.headFor({});
+  const checkRows = (options: HeadOptions): HeadOptions => {
+    const bad = options.rows?.find((r) => !Number.isInteger(r) || r < 0 || r >= images);
+    if (bad !== undefined) {
+      throw new GradCamError('BAD_OPTION', `rows must name images 0 to ${images - 1} of this pass, got ${bad}.`);
+    }
+    return options;
+  };
   return {
     activations,
     head: (a) => {
@@ -32,12 +44,11 @@ export function featurePass(
       }
       return logits(a) as tf.Tensor2D;
     },
-    headFor: (options) => {
-      const bad = options.rows?.find((r) => !Number.isInteger(r) || r < 0 || r >= images);
-      if (bad !== undefined) {
-        throw new GradCamError('BAD_OPTION', `rows must name images 0 to ${images - 1} of this pass, got ${bad}.`);
-      }
-      return headFor(options);
+    headFor: (options) => heads.headFor(checkRows(options)),
+    headWithOutput: (options) => heads.headWithOutput(checkRows(options)),
+    forwardVariants: (image, variants) => {
+      checkRows({ rows: [image] });
+      return heads.forwardVariants(variants);
     },
     dispose: () => {
       activations.dispose();

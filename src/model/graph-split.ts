@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectRows } from '../core/rows';
+import { GradCamError } from '../errors';
 import { featurePass } from './feature-pass';
 import { type GraphModelLike, type GraphNode, dataInputs, downstreamOf, nodeNameOf, skipInputs } from './graph-model';
 import { runGraph } from './graph-run';
 import { type GraphFacts, graphFacts, resolveTargetNode } from './graph-targets';
 import { toInputBatch } from './input';
-import type { ModelSplit } from './split-model';
+import type { OtherInputs } from './feeds';
+import type { FeaturePass, ModelSplit } from './split-model';
 
 /**
  * Cuts a tfjs-converter GraphModel at a target node: the body runs the graph up to the node (and
@@ -29,13 +31,23 @@ export function splitGraphModel(model: GraphModelLike, nodeName?: string): Model
     inputShape: facts.inputShape,
     outputShape: facts.outputShape,
     numClasses: facts.numClasses,
-    forward: (input) => forward(model, facts, target, skips, input),
+    forward: (input, otherInputs) => forward(model, facts, target, skips, input, otherInputs),
     gapClassifierKernel: () => gapClassifierKernel(model, facts, head, target),
     dispose: () => undefined,
   };
 }
 
-function forward(model: GraphModelLike, facts: GraphFacts, target: string, skips: readonly string[], input: tf.Tensor) {
+function forward(
+  model: GraphModelLike,
+  facts: GraphFacts,
+  target: string,
+  skips: readonly string[],
+  input: tf.Tensor,
+  otherInputs?: OtherInputs,
+): FeaturePass {
+  if (otherInputs !== undefined && Object.keys(otherInputs).length > 0) {
+    throw new GradCamError('BAD_OPTION', 'otherInputs: this GraphModel has one input, the image.');
+  }
   const batch = toInputBatch(input, facts.inputShape);
   const kept = new Map<string, tf.Tensor>();
   let activations: tf.Tensor4D;
@@ -49,14 +61,33 @@ function forward(model: GraphModelLike, facts: GraphFacts, target: string, skips
   } finally {
     batch.dispose();
   }
-  return featurePass(activations, kept, ({ rows, output = 'logits' }) => {
-    const out = output === 'logits' ? facts.scores : facts.output;
-    return (a) =>
-      tf.tidy(() => {
-        const feeds: tf.NamedTensorMap = { [target]: a };
-        for (const [name, t] of kept) feeds[name] = rows === undefined ? t : selectRows(t, rows);
-        return runGraph(model, feeds, [out])[0];
-      });
+  // Runs the graph from the target node (and the kept tensors, row-selected) to `outputs`.
+  const runHead = (rows: readonly number[] | undefined, outputs: string[]) => (a: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const feeds: tf.NamedTensorMap = { [target]: a };
+      for (const [name, t] of kept) feeds[name] = rows === undefined ? t : selectRows(t, rows);
+      return runGraph(model, feeds, outputs);
+    });
+  return featurePass(activations, kept, {
+    headFor: ({ rows, output = 'logits' }) => {
+      const run = runHead(rows, [output === 'logits' ? facts.scores : facts.output]);
+      return (a) => run(a)[0];
+    },
+    headWithOutput: ({ rows, output = 'logits' }) => {
+      if (output === 'model' || facts.scores === facts.output) {
+        const run = runHead(rows, [facts.output]);
+        return (a) => {
+          const [out] = run(a);
+          return { scores: out, output: tf.clone(out) };
+        };
+      }
+      const run = runHead(rows, [facts.scores, facts.output]);
+      return (a) => {
+        const [scores, out] = run(a);
+        return { scores, output: out };
+      };
+    },
+    forwardVariants: (variants) => forward(model, facts, target, skips, variants),
   });
 }
 

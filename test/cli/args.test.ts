@@ -61,6 +61,18 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('takes --output and --max-channels (the latter for scorecam and ablationcam only)', () => {
+    expect(explainArgs(['explain', 'a.png', '--output', 'cls', '--method', 'scorecam', '--max-channels', '64'])).toMatchObject({
+      output: 'cls',
+      method: 'scorecam',
+      maxChannels: 64,
+    });
+    expect(explainArgs(['explain', 'a.png', '--method', 'ablationcam', '--max-channels=8']).maxChannels).toBe(8);
+    expect(usageError(['explain', 'a.png', '--max-channels', '8'])).toMatch(/--max-channels applies to --method scorecam or ablationcam \(got gradcam\)/);
+    expect(usageError(['explain', 'a.png', '--method', 'scorecam', '--max-channels', '0'])).toMatch(/--max-channels must be a positive integer \(got '0'\)/);
+    expect(usageError(['explain', 'a.png', '--output', ''])).toMatch(/--output needs a value/);
+  });
+
   it('takes values that start with a dash and a digit: --scale -1-1, --mean -0.5,…', () => {
     expect(explainArgs(['explain', 'a.png', '--scale', '-1-1']).scale).toBe('-1-1');
     expect(explainArgs(['explain', 'a.png', '--mean', '-0.5,0,0.5']).mean).toEqual([-0.5, 0, 0.5]);

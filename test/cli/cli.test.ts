@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { saveLayersModelToDir } from '../../src/node';
 import { type Fixtures, makeFixtures } from './fixtures';
 
 /**
@@ -142,6 +145,47 @@ describe('tfjs-gradcam explain', () => {
     const byIndex = jsonLines(run(['explain', fx.red, '--model', fx.model, '-c', '1', '--json', '-o', freshOut()]).stdout)[0];
     expect((byIndex.explained as Array<{ class: number; label?: string }>)[0]).toMatchObject({ class: 1 });
     expect((byIndex.explained as Array<{ label?: string }>)[0].label).toBeUndefined(); // no labels: indices only
+  });
+
+  it('--output explains one output of a two-output model; --max-channels runs Faster-ScoreCAM', async () => {
+    // The red/blue classifier with a second, regression output on the same features.
+    const input = tfl.input({ shape: [16, 16, 3] });
+    const colours = tfl.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'relu', name: 'colours' }).apply(input) as tfl.SymbolicTensor;
+    const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(colours) as tfl.SymbolicTensor;
+    const scores = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'scores' }).apply(pooled) as tfl.SymbolicTensor;
+    const amount = tfl.layers.dense({ units: 1, name: 'amount' }).apply(pooled) as tfl.SymbolicTensor;
+    const twoHeads = tfl.model({ inputs: input, outputs: [amount, scores] });
+    const weights = {
+      colours: [tf.tensor4d([1, 0, 0, 0, 0, 1], [1, 1, 3, 2]), tf.zeros([2])],
+      scores: [tf.tensor2d([4, 0, 0, 4], [2, 2]), tf.zeros([2])],
+      amount: [tf.ones([2, 1]), tf.zeros([1])],
+    };
+    for (const [layer, values] of Object.entries(weights)) {
+      twoHeads.getLayer(layer).setWeights(values);
+      tf.dispose(values);
+    }
+    const modelPath = path.join(dir, 'two-heads', 'model.json');
+    await saveLayersModelToDir(twoHeads, path.dirname(modelPath));
+    twoHeads.dispose();
+
+    const missing = run(['explain', fx.red, '--model', modelPath, '-o', freshOut()]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/the model has 2 outputs \(amount, scores\): choose the classifier's with --output NAME/);
+    // A one-column output is explained as a single score: here the mean red + blue, 0.25 for red.png.
+    const regression = run(['explain', fx.red, '--model', modelPath, '--output', 'amount', '--json', '-o', freshOut()]);
+    expect(regression.code).toBe(0);
+    expect((jsonLines(regression.stdout)[0].predictions as Array<{ score: number }>)[0].score).toBeCloseTo(0.25, 2);
+    const one = (extra: string[]): Record<string, unknown> => {
+      const r = run(['explain', fx.red, '--model', modelPath, '--output', 'scores', '--labels', fx.labels, '--json', '-o', freshOut(), ...extra]);
+      expect(r.code).toBe(0);
+      return jsonLines(r.stdout)[0];
+    };
+    const plain = one([]);
+    // The same predictions as the one-output model's, read from the explanation's own pass.
+    expect(plain.predictions).toEqual(jsonLines(run(['explain', fx.red, '--model', fx.model, '--labels', fx.labels, '--json', '-o', freshOut()]).stdout)[0].predictions);
+    expect((plain.explained as Array<{ label: string }>)[0].label).toBe('red');
+    const faster = one(['--method', 'scorecam', '--max-channels', '1']);
+    expect((faster.explained as Array<{ label: string }>)[0].label).toBe('red');
   });
 
   it('runs the same on the wasm (default) and cpu backends', () => {
