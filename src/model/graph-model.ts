@@ -151,8 +151,9 @@ export function skipInputs(order: readonly GraphNode[], head: readonly GraphNode
 }
 
 /**
- * The node whose output is the pre-softmax score: the input of a `Softmax` that produces the
- * output (through `Identity` nodes); the output itself when there is none.
+ * The node whose output is the pre-activation score: the input of a `Softmax` (or `Sigmoid`, a
+ * binary model's) that produces the output (through `Identity` nodes), as for LayersModels; the
+ * output itself when there is none.
  */
 export function scoreNodeOf(graph: Graph, output: string): string {
   let name = output;
@@ -164,6 +165,6 @@ export function scoreNodeOf(graph: Graph, output: string): string {
       name = nodeNameOf(inputs[0]);
       continue;
     }
-    return node.op === 'Softmax' && inputs.length === 1 ? inputs[0] : output;
+    return (node.op === 'Softmax' || node.op === 'Sigmoid') && inputs.length === 1 ? inputs[0] : output;
   }
 }
