@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { GradCamError, formatShape } from '../errors';
 import type { HeadOptions, HeadOutputs } from './split';
 import type { FeaturePass } from './split-model';
@@ -9,8 +9,8 @@ export interface PassHeads {
   headFor(options: HeadOptions): (activations: tf.Tensor4D) => tf.Tensor;
   /** As `headFor`, also returning the model's output as `predict` gives it. */
   headWithOutput(options: HeadOptions): (activations: tf.Tensor4D) => HeadOutputs;
-  /** A new body pass over variants `[B,H,W,C]` of one image. */
-  forwardVariants(images: tf.Tensor4D): FeaturePass;
+  /** A new body pass over variants `[B,H,W,C]` of image `image` of this pass (checked). */
+  forwardVariants(image: number, images: tf.Tensor4D): FeaturePass;
 }
 
 /**
@@ -18,9 +18,17 @@ export interface PassHeads {
  * skip over the target — and a way to make heads over them: checks batch sizes and rows, and
  * owns the tensors.
  *
+ * Shared by every kind of model split.
+ *
  * @param kept tensors from before the target that the head reads; each holds the pass's images.
+ * @param owned other tensors the pass owns (freed with it).
  */
-export function featurePass(activations: tf.Tensor4D, kept: ReadonlyMap<unknown, tf.Tensor>, heads: PassHeads): FeaturePass {
+export function featurePass(
+  activations: tf.Tensor4D,
+  kept: ReadonlyMap<unknown, tf.Tensor>,
+  heads: PassHeads,
+  owned: readonly tf.Tensor[] = [],
+): FeaturePass {
   const images = activations.shape[0];
   const logits = heads.headFor({});
   const checkRows = (options: HeadOptions): HeadOptions => {
@@ -48,10 +56,10 @@ export function featurePass(activations: tf.Tensor4D, kept: ReadonlyMap<unknown,
     headWithOutput: (options) => heads.headWithOutput(checkRows(options)),
     forwardVariants: (image, variants) => {
       checkRows({ rows: [image] });
-      return heads.forwardVariants(variants);
+      return heads.forwardVariants(image, variants);
     },
     dispose: () => {
-      activations.dispose();
+      tf.dispose([activations, ...owned]);
       for (const t of kept.values()) t.dispose();
     },
   };

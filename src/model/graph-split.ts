@@ -87,7 +87,7 @@ function forward(
         return { scores, output: out };
       };
     },
-    forwardVariants: (variants) => forward(model, facts, target, skips, variants),
+    forwardVariants: (_image, variants) => forward(model, facts, target, skips, variants),
   });
 }
 
