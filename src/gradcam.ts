@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ClassIndex } from './core/class-index';
 import { checkOptionsObject } from './core/options';
 import { normalize as normalizeMaps } from './core/normalize';
@@ -8,10 +7,11 @@ import { GradCamError } from './errors';
 import { type MapSettings, type TargetFunction, type Targets, layerMaps, targetsOf } from './explain';
 import { METHODS } from './methods';
 import { CAM_METHODS, type CamMethodName } from './methods/method';
+import { type ExplainableModel, splitExplainable } from './model/explainable';
 import type { OtherInputs } from './model/feeds';
 import type { ReshapeTransform } from './model/reshape';
 import { toInputBatch } from './model/input';
-import { type ModelSplit, splitModel } from './model/split-model';
+import type { ModelSplit } from './model/split-model';
 import { readClassesAndScores } from './readback';
 import { AUGMENTATIONS, type Augmentation } from './augment';
 
@@ -22,7 +22,8 @@ export interface GradCamOptions {
    * inner name works when it is unique). Several layers: their maps are normalized, resized,
    * averaged and normalized again, as pytorch-grad-cam does. Omitted: the last layer whose output
    * is a feature map `[N,h,w,C]` with a spatial size above 1×1 — usually the last convolutional
-   * block.
+   * block. For a GraphModel: a node name (`featureMapLayers(model)` lists them); omitted, the
+   * last such node that every path to the output goes through.
    */
   layerName?: string | readonly string[];
   /**
@@ -135,7 +136,7 @@ export interface GradCamResult {
 }
 
 /**
- * Grad-CAM and its family for any tfjs LayersModel.
+ * Grad-CAM and its family for any tfjs LayersModel or tfjs-converter GraphModel.
  *
  * The constructor finds the target layer(s) and plans the cut of the model there, once; each
  * {@link GradCam.explain} then runs the part before the layer once and differentiates only the
@@ -160,12 +161,12 @@ export class GradCam {
    * @throws GradCamError `UNKNOWN_LAYER` (the message lists the candidate layers),
    *   `NOT_A_FEATURE_MAP`, `NO_FEATURE_MAP_LAYER`, `SHARED_LAYER` or `UNSUPPORTED_MODEL`.
    */
-  constructor(model: LayersModel, options: GradCamOptions = {}) {
+  constructor(model: ExplainableModel, options: GradCamOptions = {}) {
     const names = options.layerName === undefined ? [undefined] : ([] as Array<string | undefined>).concat(options.layerName);
     if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
     const { inputName, outputName, reshapeTransform } = options;
     const cacheTransposedKernels = options.cacheTransposedKernels ?? true;
-    this.splits = names.map((name) => splitModel(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
+    this.splits = names.map((name) => splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
     this.layerNames = this.splits.map((s) => s.layerName);
     this.layerName = this.layerNames[0];
   }

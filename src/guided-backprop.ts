@@ -4,6 +4,7 @@ import { assertRank } from './core/assert';
 import { type ClassIndex, classIndexPerImage } from './core/class-index';
 import { gradientsForClass } from './core/gradients';
 import { GradCamError, formatShape } from './errors';
+import { isGraphModel } from './model/graph-model';
 import { assertGuidable, guidedLogits } from './model/guided';
 import { toInputBatch } from './model/input';
 import { checkModel } from './model/split-model';
@@ -65,6 +66,9 @@ export function guidedBackprop(
   input: tf.Tensor,
   options: GuidedBackpropOptions = {},
 ): GuidedBackpropResult {
+  if (isGraphModel(model)) {
+    throw new GradCamError('UNSUPPORTED_MODEL', 'guidedBackprop takes LayersModels; for a GraphModel use GradCam (any method).');
+  }
   const { inputShape, outputShape, numClasses } = checkModel(model);
   if (outputShape.length !== 2) {
     throw new GradCamError(

@@ -1,6 +1,6 @@
 /**
  * tfjs-gradcam: where a TensorFlow.js model looked. Grad-CAM as pure tensor functions and a
- * `GradCam` class for any LayersModel.
+ * `GradCam` class for any LayersModel or GraphModel.
  *
  * @packageDocumentation
  */
@@ -27,6 +27,10 @@ export type { ColormapName } from './core/colormap';
 
 export { guidedBackprop, guidedGradCam, deprocessSaliency } from './guided-backprop';
 export type { GuidedBackpropOptions, GuidedBackpropResult } from './guided-backprop';
+
+export { featureMapLayers } from './model/explainable';
+export type { ExplainableModel, FeatureMapInfo } from './model/explainable';
+export type { GraphModelLike } from './model/graph-model';
 
 export { splitModel } from './model/split-model';
 export type { FeaturePass, ModelSplit, SplitOptions } from './model/split-model';

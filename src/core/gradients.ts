@@ -64,7 +64,7 @@ export function gradientsOfScores(score: (a: tf.Tensor4D) => tf.Tensor1D, activa
   ensureGradientKernels();
   const seed = tf.ones([batch]) as tf.Tensor1D;
   try {
-    const { value, grad } = tf.valueAndGrad(scoreSafely)(activations, seed);
+    const { value, grad } = withGradientErrors(() => tf.valueAndGrad(scoreSafely)(activations, seed));
     if (failure !== undefined) {
       tf.dispose([value, grad]);
       throw failure;
@@ -72,6 +72,33 @@ export function gradientsOfScores(score: (a: tf.Tensor4D) => tf.Tensor1D, activa
     return { gradients: grad, scores: value };
   } finally {
     seed.dispose();
+  }
+}
+
+/**
+ * Frees what a backward pass that failed half-way leaves: the tensors its tape saved for the
+ * backward pass, as tfjs does itself after a backward pass that succeeds.
+ */
+function releaseTape(): void {
+  const state = tf.engine().state as unknown as { gradientDepth: number; activeTape: Array<{ saved?: tf.Tensor[] }> | null };
+  if (state.gradientDepth !== 0 || state.activeTape === null) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
+}
+
+/** Runs `f`, turning tfjs's "gradient function not found for Op" into a GradCamError that says what to do. */
+function withGradientErrors<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    const op = err instanceof Error ? /gradient function not found for (\w+)/.exec(err.message)?.[1] : undefined;
+    if (op === undefined) throw err;
+    releaseTape();
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `The op ${op}, after the target layer, has no gradient in TensorFlow.js, so gradient methods cannot pass ` +
+        'through it. Use a gradient-free method (scorecam, ablationcam or eigencam), or a target layer after that op.',
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { selectRows } from '../core/rows';
 import type { ScoreHead } from '../core/gradients';
 import { GradCamError, formatShape } from '../errors';
+import { featurePass } from './feature-pass';
 import { type ModelPorts, type OtherInputs, otherInputBatches, resolvePorts, withImages } from './feeds';
 import { toInputBatch } from './input';
 import { resolveTargetLayer } from './layers';
@@ -184,47 +185,25 @@ function forward(
       throw err;
     }
   }
-  const n = activations.shape[0];
   // The other inputs, one row per image, kept for passes over variants of one image.
   const fixed = others.map((t) => tf.clone(t));
-  const logits = scoreHead(plan, kept, {}, kernels);
-  const checkRows = (options: HeadOptions): HeadOptions => {
-    const bad = options.rows?.find((r) => !Number.isInteger(r) || r < 0 || r >= n);
-    if (bad !== undefined) {
-      throw new GradCamError('BAD_OPTION', `rows must name images 0 to ${n - 1} of this pass, got ${bad}.`);
-    }
-    return options;
-  };
-  return {
+  return featurePass(
     activations,
-    head: (a) => {
-      // Tensors kept from the body (skip connections) hold exactly `n` images.
-      if (kept.size > 0 && a.shape[0] !== n) {
-        throw new GradCamError(
-          'SHAPE_MISMATCH',
-          `this head continues a forward pass of ${n} images (layers after the target reuse tensors ` +
-            `from before it), so it takes activations for ${n} images, got ${formatShape(a.shape)}; ` +
-            'use headFor({ rows }) for other batches.',
-        );
-      }
-      return logits(a) as tf.Tensor2D;
+    kept,
+    {
+      headFor: (options) => scoreHead(plan, kept, options, kernels),
+      headWithOutput: (options) => outputsHead(plan, kept, options, kernels),
+      forwardVariants: (image, variants) => {
+        const copies = fixed.map((t) => selectRows(t, new Array<number>(variants.shape[0]).fill(image)));
+        try {
+          return forward(plan, ports, variants, copies, kernels, grid);
+        } finally {
+          tf.dispose(copies);
+        }
+      },
     },
-    headFor: (options) => scoreHead(plan, kept, checkRows(options), kernels),
-    headWithOutput: (options) => outputsHead(plan, kept, checkRows(options), kernels),
-    forwardVariants: (image, variants) => {
-      const rows = checkRows({ rows: new Array<number>(variants.shape[0]).fill(image) }).rows as number[];
-      const copies = fixed.map((t) => selectRows(t, rows));
-      try {
-        return forward(plan, ports, variants, copies, kernels, grid);
-      } finally {
-        tf.dispose(copies);
-      }
-    },
-    dispose: () => {
-      tf.dispose([activations, fixed]);
-      for (const t of kept.values()) t.dispose();
-    },
-  };
+    fixed,
+  );
 }
 
 /** The Dense kernel of a target → GlobalAveragePooling2D → (Dropout) → Dense head, if that is the head. */

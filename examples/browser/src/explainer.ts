@@ -24,36 +24,6 @@ export interface Explained {
   peak: { row: number; col: number };
 }
 
-/** A rank-4 layer output `[N,h,w,C]` with a spatial size above 1×1: a possible target layer. */
-export interface LayerChoice {
-  /** The name GradCam takes (`outer/inner` inside a nested model). */
-  name: string;
-  /** `h×w×C`. */
-  shape: string;
-}
-
-/** The layers GradCam can target: rank-4 outputs with a spatial size above 1×1, nested models included. */
-export function featureMapLayers(model: LayersModel): LayerChoice[] {
-  const choices: LayerChoice[] = [];
-  const visit = (layers: LayersModel['layers'], prefix: string): void => {
-    for (const layer of layers) {
-      const inner = (layer as Partial<LayersModel>).layers;
-      if (Array.isArray(inner)) visit(inner, `${prefix}${layer.name}/`);
-      let shape: unknown;
-      try {
-        shape = layer.outputShape;
-      } catch {
-        continue; // a layer applied at several places has no single output shape
-      }
-      if (!Array.isArray(shape) || shape.length !== 4 || Array.isArray(shape[0])) continue;
-      const [, h, w, c] = shape as Array<number | null>;
-      if ((h ?? 2) > 1 || (w ?? 2) > 1) choices.push({ name: `${prefix}${layer.name}`, shape: `${h ?? '?'}×${w ?? '?'}×${c ?? '?'}` });
-    }
-  };
-  visit(model.layers, '');
-  return choices;
-}
-
 /** Explains canvases with one model: preprocessing, top-3 and Grad-CAM. */
 export class Explainer {
   /** `[height, width]` of the model's input. */

@@ -9,10 +9,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError } from '../../../src';
+import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError, featureMapLayers } from '../../../src';
 import { DEMO_CLASSES, DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../../src/demo';
 import { BACKENDS, type BackendName, BackendUnavailableError, isBackendName, useBackend } from './backends';
-import { Explainer, type Ranked, featureMapLayers } from './explainer';
+import { Explainer, type Ranked } from './explainer';
 import type { PageHook } from './hook';
 import { type FrameSource, LiveLoop, type LiveStats, SceneSource, VideoSource, freshLiveStats } from './live';
 import { StillView } from './still';
@@ -177,7 +177,8 @@ async function withLoopStopped(change: () => Promise<void> | void): Promise<void
 
 function fillLayers(): void {
   const auto = new Option(`auto (${explainer.layer})`, '');
-  const choices = featureMapLayers(explainer.model).map((c) => new Option(`${c.name} — ${c.shape}`, c.name));
+  const shape = (s: ReadonlyArray<number | null>): string => s.slice(1).map((d) => d ?? '?').join('×');
+  const choices = featureMapLayers(explainer.model).map((c) => new Option(`${c.name} — ${shape(c.shape)}`, c.name));
   ui.layer.replaceChildren(auto, ...choices);
   hook.layer = explainer.layer;
 }
