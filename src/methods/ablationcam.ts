@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CamMethod } from './method';
-import { scoreChannelChunks } from './channel-chunks';
+import { channelScoringMethod } from './channel-chunks';
 
 /** How far below the activations' minimum a channel is pushed when 0 would not remove it. */
 const ABLATION_OFFSET = 1e7;
@@ -21,33 +21,24 @@ const ABLATION_OFFSET = 1e7;
  * counts them. pytorch-grad-cam's experimental `ratio_channels_to_ablate` (ablating only the
  * channels an SVD heuristic ranks highest) is left out: every channel is ablated.
  */
-export const ablationCam: CamMethod = {
+export const ablationCam: CamMethod = channelScoringMethod({
   name: 'ablationcam',
-  needsGradients: false,
-  compute: (inputs) => {
+  scoreChunk: (inputs, image, first, count) => {
     const a = inputs.activations;
     const [, h, w, c] = a.shape;
-    const ablatedScores = scoreChannelChunks(inputs, 'ablationcam', (image, first, count) => {
-      const own = tf.slice(a, [image, 0, 0, 0], [1, h, w, c]);
-      const lowest = tf.min(own);
-      const value = tf.where(tf.equal(lowest, 0), tf.zerosLike(lowest), tf.sub(lowest, ABLATION_OFFSET));
-      // Copy i ablates channel first + i: a one-hot channel mask per copy, [B,1,1,C].
-      const ablated = tf.reshape(tf.range(first, first + count, 1, 'int32'), [count, 1]);
-      const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
-      const mask = tf.reshape(tf.cast(tf.equal(ablated, channel), 'float32'), [count, 1, 1, c]);
-      // Exact for finite activations: A·1 + v·0 = A and A·0 + v·1 = v.
-      const copies = tf.add(tf.mul(own, tf.sub(1, mask)), tf.mul(value, mask));
-      return inputs.scoreActivations(image, copies as tf.Tensor4D);
-    });
-    try {
-      return {
-        weights: tf.tidy(() => {
-          const score = tf.reshape(inputs.scores, [-1, 1]);
-          return tf.div(tf.sub(score, ablatedScores), score) as tf.Tensor2D;
-        }),
-      };
-    } finally {
-      ablatedScores.dispose();
-    }
+    const own = tf.slice(a, [image, 0, 0, 0], [1, h, w, c]);
+    const lowest = tf.min(own);
+    const value = tf.where(tf.equal(lowest, 0), tf.zerosLike(lowest), tf.sub(lowest, ABLATION_OFFSET));
+    // Copy i ablates channel first + i: a one-hot channel mask per copy, [B,1,1,C].
+    const ablated = tf.reshape(tf.range(first, first + count, 1, 'int32'), [count, 1]);
+    const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
+    const mask = tf.reshape(tf.cast(tf.equal(ablated, channel), 'float32'), [count, 1, 1, c]);
+    // Exact for finite activations: A·1 + v·0 = A and A·0 + v·1 = v.
+    const copies = tf.add(tf.mul(own, tf.sub(1, mask)), tf.mul(value, mask));
+    return inputs.scoreActivations(image, copies as tf.Tensor4D);
   },
-};
+  weights: (inputs, ablatedScores) => {
+    const score = tf.reshape(inputs.scores, [-1, 1]);
+    return tf.div(tf.sub(score, ablatedScores), score) as tf.Tensor2D;
+  },
+});
