@@ -1,0 +1,275 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {
+  CAM_METHODS,
+  type ExplainOptions,
+  GradCam,
+  GradCamError,
+  type GradCamResult,
+  guidedBackprop,
+  guidedBackpropAsync,
+} from '../../src';
+import { FIXTURE_NAMES, type Fixture, buildFixtureModel, loadFixture, maxAbsDiff, toTensor } from '../helpers/fixtures';
+import { watchSyncReads } from '../helpers/sync-reads';
+
+/** The async calls must give the sync calls' numbers: the same pipeline, read back differently. */
+const TOLERANCE = 1e-6;
+
+/** A sync call's outcome, or its error's code and message. */
+type Outcome<T> = { value: T } | { code: string; message: string };
+
+function outcomeOf<T>(call: () => T): Outcome<T> {
+  try {
+    return { value: call() };
+  } catch (err) {
+    if (!(err instanceof GradCamError)) throw err;
+    return { code: err.code, message: err.message };
+  }
+}
+
+/** Every number of a result, read after the fact (outside any watched call). */
+function snapshot(r: GradCamResult): { heatmap: Float32Array; cams: Float32Array[]; classIndex: number[]; scores: number[] } {
+  return {
+    heatmap: r.heatmap.dataSync() as Float32Array,
+    cams: r.cams.map((c) => c.dataSync() as Float32Array),
+    classIndex: r.classIndex,
+    scores: r.scores,
+  };
+}
+
+function expectSameResult(actual: GradCamResult, expected: GradCamResult): void {
+  const a = snapshot(actual);
+  const e = snapshot(expected);
+  expect(maxAbsDiff(a.heatmap, e.heatmap)).toBeLessThanOrEqual(TOLERANCE);
+  expect(a.cams.length).toBe(e.cams.length);
+  a.cams.forEach((cam, i) => expect(maxAbsDiff(cam, e.cams[i])).toBeLessThanOrEqual(TOLERANCE));
+  expect(a.classIndex).toEqual(e.classIndex);
+  expect(maxAbsDiff(a.scores, e.scores)).toBeLessThanOrEqual(TOLERANCE);
+  expect([actual.layerName, actual.method, actual.layerNames]).toEqual([expected.layerName, expected.method, expected.layerNames]);
+  expect(actual.heatmap.shape).toEqual(expected.heatmap.shape);
+}
+
+/**
+ * Runs the async call watched for synchronous reads, then the sync call, and checks: no
+ * synchronous read, the same result (or the same error), no tensor left behind.
+ */
+async function expectAsyncMatchesSync<T extends GradCamResult | GradCamResult[]>(
+  asyncCall: () => Promise<T>,
+  syncCall: () => T,
+): Promise<void> {
+  const before = tf.memory().numTensors;
+  const watched = await watchSyncReads(asyncCall);
+  expect(watched.syncReads).toEqual([]);
+  const expected = outcomeOf(syncCall);
+  if ('value' in expected) {
+    expect(watched.error).toBeUndefined();
+    const got = ([] as GradCamResult[]).concat(watched.value as T);
+    const want = ([] as GradCamResult[]).concat(expected.value);
+    expect(got.length).toBe(want.length);
+    got.forEach((r, i) => expectSameResult(r, want[i]));
+    for (const r of [...got, ...want]) r.dispose();
+  } else {
+    expect(watched.error).toBeInstanceOf(GradCamError);
+    const err = watched.error as GradCamError;
+    expect({ code: err.code, message: err.message }).toEqual(expected);
+  }
+  expect(tf.memory().numTensors).toBe(before);
+}
+
+/** Calls `call`, which must not throw synchronously, and expects its promise to reject with `code`; nothing leaks. */
+async function expectRejects(call: () => Promise<unknown>, code: string): Promise<void> {
+  const before = tf.memory().numTensors;
+  let promise: Promise<unknown> | undefined;
+  expect(() => {
+    promise = call();
+  }).not.toThrow();
+  const watched = await watchSyncReads(() => promise as Promise<unknown>);
+  expect(watched.error).toBeInstanceOf(GradCamError);
+  expect((watched.error as GradCamError).code).toBe(code);
+  expect(watched.syncReads).toEqual([]);
+  expect(tf.memory().numTensors).toBe(before);
+}
+
+export function describeAsyncSuite(): void {
+  describe.each(FIXTURE_NAMES)('explainAsync equals explain: %s', (name) => {
+    let fx: Fixture;
+    let model: tfl.LayersModel;
+    let gc: GradCam;
+    let batch: tf.Tensor4D;
+    beforeAll(() => {
+      fx = loadFixture(name);
+      model = buildFixtureModel(fx);
+      gc = new GradCam(model, { layerName: fx.targets[0].layer });
+      batch = tf.concat(fx.images.map((img) => toTensor(img.tensor) as tf.Tensor4D));
+    });
+    afterAll(() => {
+      gc.dispose();
+      model.dispose();
+      batch.dispose();
+    });
+
+    // batchSize 8: the perturbation methods run several chunks, so the async run pauses between
+    // them. They are slow on cpu: one class each (the top class is found alike for every method).
+    it.each(CAM_METHODS)('%s: the same maps, classes and scores, with no synchronous read', async (method) => {
+      const second = fx.images.map((img) => img.second);
+      const perturbation = method === 'scorecam' || method === 'ablationcam';
+      const cases: ExplainOptions[] = perturbation ? [{ method, batchSize: 8, classIndex: second }] : [{ method }, { method, classIndex: second }];
+      for (const options of cases) {
+        await expectAsyncMatchesSync(
+          () => gc.explainAsync(batch, options),
+          () => gc.explain(batch, options),
+        );
+      }
+    });
+
+    const variants: Array<[string, ExplainOptions]> = [
+      ['augSmooth', { augSmooth: true }],
+      ['eigenSmooth + counterfactual', { method: 'gradcam++', eigenSmooth: true, counterfactual: true }],
+      ['score: probability, no relu, no normalization', { score: 'probability', relu: false, normalize: false }],
+      ['a target function', { method: 'layercam', target: (out) => tf.sum(out, 1) as tf.Tensor1D }],
+    ];
+    it.each(variants)('gradcam with %s', async (_, options) => {
+      await expectAsyncMatchesSync(
+        () => gc.explainAsync(batch, options),
+        () => gc.explain(batch, options),
+      );
+    });
+
+    it('explainTopKAsync equals explainTopK (gradcam and ablationcam)', async () => {
+      for (const options of [{}, { method: 'ablationcam', batchSize: 8 }] as const) {
+        await expectAsyncMatchesSync(
+          () => gc.explainTopKAsync(batch, 3, options),
+          () => gc.explainTopK(batch, 3, options),
+        );
+      }
+    });
+
+    it('several target layers: explainAsync equals explain', async () => {
+      const layers = fx.model.layers.filter((l) => l.type.startsWith('conv') || l.type.startsWith('depthwise')).map((l) => l.name);
+      const multi = new GradCam(model, { layerName: layers.slice(-2) });
+      try {
+        await expectAsyncMatchesSync(
+          () => multi.explainAsync(batch, { method: 'xgradcam' }),
+          () => multi.explain(batch, { method: 'xgradcam' }),
+        );
+      } finally {
+        multi.dispose();
+      }
+    });
+
+    it('guidedBackpropAsync equals guidedBackprop, with no synchronous read', async () => {
+      const before = tf.memory().numTensors;
+      const watched = await watchSyncReads(() => guidedBackpropAsync(model, batch, { classIndex: 1 }));
+      expect(watched.syncReads).toEqual([]);
+      const got = watched.value as Awaited<ReturnType<typeof guidedBackpropAsync>>;
+      const want = guidedBackprop(model, batch, { classIndex: 1 });
+      expect(maxAbsDiff(got.saliency, Array.from(want.saliency.dataSync()))).toBeLessThanOrEqual(TOLERANCE);
+      expect(got.classIndex).toEqual(want.classIndex);
+      expect(maxAbsDiff(got.scores, want.scores)).toBeLessThanOrEqual(TOLERANCE);
+      got.dispose();
+      want.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('overlapping calls on one explainer give what each gives alone', async () => {
+      const before = tf.memory().numTensors;
+      const second = fx.images.map((img) => img.second);
+      const settled: string[] = [];
+      const track = <T>(label: string, p: Promise<T>): Promise<T> => p.then((v) => (settled.push(label), v));
+      const [score, plus, top] = await Promise.all([
+        track('scorecam', gc.explainAsync(batch, { method: 'scorecam', batchSize: 4 })),
+        track('gradcam++', gc.explainAsync(batch, { method: 'gradcam++', classIndex: second })),
+        track('topk', gc.explainTopKAsync(batch, 2)),
+      ]);
+      // ScoreCAM started first and pauses between its chunks: the others overtake it.
+      expect(settled[settled.length - 1]).toBe('scorecam');
+      const wantScore = gc.explain(batch, { method: 'scorecam', batchSize: 4 });
+      const wantPlus = gc.explain(batch, { method: 'gradcam++', classIndex: second });
+      const wantTop = gc.explainTopK(batch, 2);
+      expectSameResult(score, wantScore);
+      expectSameResult(plus, wantPlus);
+      top.forEach((r, i) => expectSameResult(r, wantTop[i]));
+      for (const r of [score, plus, ...top, wantScore, wantPlus, ...wantTop]) r.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+
+  describe('explainAsync on the event loop', () => {
+    let fx: Fixture;
+    let model: tfl.LayersModel;
+    let gc: GradCam;
+    let batch: tf.Tensor4D;
+    beforeAll(() => {
+      fx = loadFixture('plain');
+      model = buildFixtureModel(fx);
+      gc = new GradCam(model, { layerName: fx.targets[0].layer });
+      batch = tf.concat(fx.images.map((img) => toTensor(img.tensor) as tf.Tensor4D));
+    });
+    afterAll(() => {
+      gc.dispose();
+      model.dispose();
+      batch.dispose();
+    });
+
+    it('ScoreCAM hands the event loop back between chunks, and onProgress keeps reporting', async () => {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 0);
+      const seen: Array<{ done: number; total: number; ticks: number }> = [];
+      try {
+        const r = await gc.explainAsync(batch, {
+          method: 'scorecam',
+          batchSize: 4,
+          onProgress: ({ done, total }) => seen.push({ done, total, ticks }),
+        });
+        r.dispose();
+      } finally {
+        clearInterval(timer);
+      }
+      const channels = (model.getLayer(fx.targets[0].layer).outputShape as number[])[3];
+      const total = batch.shape[0] * channels;
+      expect(seen.map((p) => p.done)).toEqual(Array.from({ length: total / 4 }, (_, i) => 4 * (i + 1)));
+      expect(seen.every((p) => p.total === total)).toBe(true);
+      // A timer ran between every two chunks: the page would have had its turns too.
+      for (let i = 1; i < seen.length; i++) expect(seen[i].ticks).toBeGreaterThan(seen[i - 1].ticks);
+    });
+
+    it('works when called inside the caller\'s tf.tidy', async () => {
+      const before = tf.memory().numTensors;
+      let promise: Promise<GradCamResult> | undefined;
+      tf.tidy(() => {
+        promise = gc.explainAsync(batch);
+      });
+      const r = await (promise as Promise<GradCamResult>);
+      const want = gc.explain(batch);
+      expectSameResult(r, want);
+      r.dispose();
+      want.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('every error is a rejected promise with the sync call\'s code, and nothing leaks', async () => {
+      const nan = tf.fill([1, 32, 32, 3], Number.NaN) as tf.Tensor4D;
+      const vector = tf.zeros([5]);
+      const small = tf.zeros([1, 5, 5, 3]);
+      const seven = tf.zeros([7]) as tf.Tensor1D;
+      try {
+        await expectRejects(() => gc.explainAsync('image' as unknown as tf.Tensor), 'BAD_INPUT');
+        await expectRejects(() => gc.explainAsync(vector), 'BAD_INPUT');
+        await expectRejects(() => gc.explainAsync(batch, { method: 'nope' as 'gradcam' }), 'BAD_OPTION');
+        await expectRejects(() => gc.explainAsync(batch, { classIndex: 99 }), 'BAD_CLASS_INDEX');
+        await expectRejects(() => gc.explainAsync(batch, { method: 'eigencam', counterfactual: true }), 'BAD_OPTION');
+        await expectRejects(() => gc.explainAsync(batch, { method: 'scorecam', batchSize: 0 }), 'BAD_OPTION');
+        await expectRejects(() => gc.explainAsync(nan), 'NON_FINITE_INPUT');
+        await expectRejects(() => gc.explainAsync(batch, { target: () => seven }), 'BAD_OPTION');
+        await expectRejects(() => gc.explainTopKAsync(batch, 0), 'BAD_OPTION');
+        await expectRejects(() => gc.explainTopKAsync(batch, 2, { classIndex: 1 } as never), 'BAD_OPTION');
+        await expectRejects(() => gc.explainTopKAsync(nan, 2), 'NON_FINITE_INPUT');
+        await expectRejects(() => guidedBackpropAsync(model, small), 'BAD_INPUT');
+        await expectRejects(() => guidedBackpropAsync(model, nan), 'NON_FINITE_INPUT');
+        await expectRejects(() => guidedBackpropAsync(model, batch, { classIndex: [0] }), 'BAD_CLASS_INDEX');
+      } finally {
+        tf.dispose([nan, vector, small, seven]);
+      }
+    });
+  });
+}

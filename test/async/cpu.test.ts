@@ -1,0 +1,4 @@
+import { describeAsyncSuite } from './async-suite';
+
+// The cpu backend (test/helpers/setup.ts registers it and makes it the default).
+describeAsyncSuite();
