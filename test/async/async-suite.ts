@@ -90,34 +90,37 @@ async function expectRejects(call: () => Promise<unknown>, code: string): Promis
   expect(tf.memory().numTensors).toBe(before);
 }
 
+/** A parity fixture's model, its explainer and its images `[N,H,W,3]`, opened before and freed after the enclosing describe. */
+function openedFixture(name: string): { fx: Fixture; model: tfl.LayersModel; gc: GradCam; batch: tf.Tensor4D } {
+  const opened = {} as ReturnType<typeof openedFixture>;
+  beforeAll(() => {
+    opened.fx = loadFixture(name);
+    opened.model = buildFixtureModel(opened.fx);
+    opened.gc = new GradCam(opened.model, { layerName: opened.fx.targets[0].layer });
+    opened.batch = tf.concat(opened.fx.images.map((img) => toTensor(img.tensor) as tf.Tensor4D));
+  });
+  afterAll(() => {
+    opened.gc.dispose();
+    opened.model.dispose();
+    opened.batch.dispose();
+  });
+  return opened;
+}
+
 export function describeAsyncSuite(): void {
   describe.each(FIXTURE_NAMES)('explainAsync equals explain: %s', (name) => {
-    let fx: Fixture;
-    let model: tfl.LayersModel;
-    let gc: GradCam;
-    let batch: tf.Tensor4D;
-    beforeAll(() => {
-      fx = loadFixture(name);
-      model = buildFixtureModel(fx);
-      gc = new GradCam(model, { layerName: fx.targets[0].layer });
-      batch = tf.concat(fx.images.map((img) => toTensor(img.tensor) as tf.Tensor4D));
-    });
-    afterAll(() => {
-      gc.dispose();
-      model.dispose();
-      batch.dispose();
-    });
+    const f = openedFixture(name);
 
     // batchSize 8: the perturbation methods run several chunks, so the async run pauses between
     // them. They are slow on cpu: one class each (the top class is found alike for every method).
     it.each(CAM_METHODS)('%s: the same maps, classes and scores, with no synchronous read', async (method) => {
-      const second = fx.images.map((img) => img.second);
+      const second = f.fx.images.map((img) => img.second);
       const perturbation = method === 'scorecam' || method === 'ablationcam';
       const cases: ExplainOptions[] = perturbation ? [{ method, batchSize: 8, classIndex: second }] : [{ method }, { method, classIndex: second }];
       for (const options of cases) {
         await expectAsyncMatchesSync(
-          () => gc.explainAsync(batch, options),
-          () => gc.explain(batch, options),
+          () => f.gc.explainAsync(f.batch, options),
+          () => f.gc.explain(f.batch, options),
         );
       }
     });
@@ -130,27 +133,27 @@ export function describeAsyncSuite(): void {
     ];
     it.each(variants)('gradcam with %s', async (_, options) => {
       await expectAsyncMatchesSync(
-        () => gc.explainAsync(batch, options),
-        () => gc.explain(batch, options),
+        () => f.gc.explainAsync(f.batch, options),
+        () => f.gc.explain(f.batch, options),
       );
     });
 
     it('explainTopKAsync equals explainTopK (gradcam and ablationcam)', async () => {
       for (const options of [{}, { method: 'ablationcam', batchSize: 8 }] as const) {
         await expectAsyncMatchesSync(
-          () => gc.explainTopKAsync(batch, 3, options),
-          () => gc.explainTopK(batch, 3, options),
+          () => f.gc.explainTopKAsync(f.batch, 3, options),
+          () => f.gc.explainTopK(f.batch, 3, options),
         );
       }
     });
 
     it('several target layers: explainAsync equals explain', async () => {
-      const layers = fx.model.layers.filter((l) => l.type.startsWith('conv') || l.type.startsWith('depthwise')).map((l) => l.name);
-      const multi = new GradCam(model, { layerName: layers.slice(-2) });
+      const layers = f.fx.model.layers.filter((l) => l.type.startsWith('conv') || l.type.startsWith('depthwise')).map((l) => l.name);
+      const multi = new GradCam(f.model, { layerName: layers.slice(-2) });
       try {
         await expectAsyncMatchesSync(
-          () => multi.explainAsync(batch, { method: 'xgradcam' }),
-          () => multi.explain(batch, { method: 'xgradcam' }),
+          () => multi.explainAsync(f.batch, { method: 'xgradcam' }),
+          () => multi.explain(f.batch, { method: 'xgradcam' }),
         );
       } finally {
         multi.dispose();
@@ -159,10 +162,10 @@ export function describeAsyncSuite(): void {
 
     it('guidedBackpropAsync equals guidedBackprop, with no synchronous read', async () => {
       const before = tf.memory().numTensors;
-      const watched = await watchSyncReads(() => guidedBackpropAsync(model, batch, { classIndex: 1 }));
+      const watched = await watchSyncReads(() => guidedBackpropAsync(f.model, f.batch, { classIndex: 1 }));
       expect(watched.syncReads).toEqual([]);
       const got = watched.value as Awaited<ReturnType<typeof guidedBackpropAsync>>;
-      const want = guidedBackprop(model, batch, { classIndex: 1 });
+      const want = guidedBackprop(f.model, f.batch, { classIndex: 1 });
       expect(maxAbsDiff(got.saliency, Array.from(want.saliency.dataSync()))).toBeLessThanOrEqual(TOLERANCE);
       expect(got.classIndex).toEqual(want.classIndex);
       expect(maxAbsDiff(got.scores, want.scores)).toBeLessThanOrEqual(TOLERANCE);
@@ -173,19 +176,19 @@ export function describeAsyncSuite(): void {
 
     it('overlapping calls on one explainer give what each gives alone', async () => {
       const before = tf.memory().numTensors;
-      const second = fx.images.map((img) => img.second);
+      const second = f.fx.images.map((img) => img.second);
       const settled: string[] = [];
       const track = <T>(label: string, p: Promise<T>): Promise<T> => p.then((v) => (settled.push(label), v));
       const [score, plus, top] = await Promise.all([
-        track('scorecam', gc.explainAsync(batch, { method: 'scorecam', batchSize: 4 })),
-        track('gradcam++', gc.explainAsync(batch, { method: 'gradcam++', classIndex: second })),
-        track('topk', gc.explainTopKAsync(batch, 2)),
+        track('scorecam', f.gc.explainAsync(f.batch, { method: 'scorecam', batchSize: 4 })),
+        track('gradcam++', f.gc.explainAsync(f.batch, { method: 'gradcam++', classIndex: second })),
+        track('topk', f.gc.explainTopKAsync(f.batch, 2)),
       ]);
       // ScoreCAM started first and pauses between its chunks: the others overtake it.
       expect(settled[settled.length - 1]).toBe('scorecam');
-      const wantScore = gc.explain(batch, { method: 'scorecam', batchSize: 4 });
-      const wantPlus = gc.explain(batch, { method: 'gradcam++', classIndex: second });
-      const wantTop = gc.explainTopK(batch, 2);
+      const wantScore = f.gc.explain(f.batch, { method: 'scorecam', batchSize: 4 });
+      const wantPlus = f.gc.explain(f.batch, { method: 'gradcam++', classIndex: second });
+      const wantTop = f.gc.explainTopK(f.batch, 2);
       expectSameResult(score, wantScore);
       expectSameResult(plus, wantPlus);
       top.forEach((r, i) => expectSameResult(r, wantTop[i]));
@@ -195,28 +198,14 @@ export function describeAsyncSuite(): void {
   });
 
   describe('explainAsync on the event loop', () => {
-    let fx: Fixture;
-    let model: tfl.LayersModel;
-    let gc: GradCam;
-    let batch: tf.Tensor4D;
-    beforeAll(() => {
-      fx = loadFixture('plain');
-      model = buildFixtureModel(fx);
-      gc = new GradCam(model, { layerName: fx.targets[0].layer });
-      batch = tf.concat(fx.images.map((img) => toTensor(img.tensor) as tf.Tensor4D));
-    });
-    afterAll(() => {
-      gc.dispose();
-      model.dispose();
-      batch.dispose();
-    });
+    const f = openedFixture('plain');
 
     it('ScoreCAM hands the event loop back between chunks, and onProgress keeps reporting', async () => {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 0);
       const seen: Array<{ done: number; total: number; ticks: number }> = [];
       try {
-        const r = await gc.explainAsync(batch, {
+        const r = await f.gc.explainAsync(f.batch, {
           method: 'scorecam',
           batchSize: 4,
           onProgress: ({ done, total }) => seen.push({ done, total, ticks }),
@@ -225,8 +214,8 @@ export function describeAsyncSuite(): void {
       } finally {
         clearInterval(timer);
       }
-      const channels = (model.getLayer(fx.targets[0].layer).outputShape as number[])[3];
-      const total = batch.shape[0] * channels;
+      const channels = (f.model.getLayer(f.fx.targets[0].layer).outputShape as number[])[3];
+      const total = f.batch.shape[0] * channels;
       expect(seen.map((p) => p.done)).toEqual(Array.from({ length: total / 4 }, (_, i) => 4 * (i + 1)));
       expect(seen.every((p) => p.total === total)).toBe(true);
       // A timer ran between every two chunks: the page would have had its turns too.
@@ -237,10 +226,10 @@ export function describeAsyncSuite(): void {
       const before = tf.memory().numTensors;
       let promise: Promise<GradCamResult> | undefined;
       tf.tidy(() => {
-        promise = gc.explainAsync(batch);
+        promise = f.gc.explainAsync(f.batch);
       });
       const r = await (promise as Promise<GradCamResult>);
-      const want = gc.explain(batch);
+      const want = f.gc.explain(f.batch);
       expectSameResult(r, want);
       r.dispose();
       want.dispose();
@@ -253,20 +242,20 @@ export function describeAsyncSuite(): void {
       const small = tf.zeros([1, 5, 5, 3]);
       const seven = tf.zeros([7]) as tf.Tensor1D;
       try {
-        await expectRejects(() => gc.explainAsync('image' as unknown as tf.Tensor), 'BAD_INPUT');
-        await expectRejects(() => gc.explainAsync(vector), 'BAD_INPUT');
-        await expectRejects(() => gc.explainAsync(batch, { method: 'nope' as 'gradcam' }), 'BAD_OPTION');
-        await expectRejects(() => gc.explainAsync(batch, { classIndex: 99 }), 'BAD_CLASS_INDEX');
-        await expectRejects(() => gc.explainAsync(batch, { method: 'eigencam', counterfactual: true }), 'BAD_OPTION');
-        await expectRejects(() => gc.explainAsync(batch, { method: 'scorecam', batchSize: 0 }), 'BAD_OPTION');
-        await expectRejects(() => gc.explainAsync(nan), 'NON_FINITE_INPUT');
-        await expectRejects(() => gc.explainAsync(batch, { target: () => seven }), 'BAD_OPTION');
-        await expectRejects(() => gc.explainTopKAsync(batch, 0), 'BAD_OPTION');
-        await expectRejects(() => gc.explainTopKAsync(batch, 2, { classIndex: 1 } as never), 'BAD_OPTION');
-        await expectRejects(() => gc.explainTopKAsync(nan, 2), 'NON_FINITE_INPUT');
-        await expectRejects(() => guidedBackpropAsync(model, small), 'BAD_INPUT');
-        await expectRejects(() => guidedBackpropAsync(model, nan), 'NON_FINITE_INPUT');
-        await expectRejects(() => guidedBackpropAsync(model, batch, { classIndex: [0] }), 'BAD_CLASS_INDEX');
+        await expectRejects(() => f.gc.explainAsync('image' as unknown as tf.Tensor), 'BAD_INPUT');
+        await expectRejects(() => f.gc.explainAsync(vector), 'BAD_INPUT');
+        await expectRejects(() => f.gc.explainAsync(f.batch, { method: 'nope' as 'gradcam' }), 'BAD_OPTION');
+        await expectRejects(() => f.gc.explainAsync(f.batch, { classIndex: 99 }), 'BAD_CLASS_INDEX');
+        await expectRejects(() => f.gc.explainAsync(f.batch, { method: 'eigencam', counterfactual: true }), 'BAD_OPTION');
+        await expectRejects(() => f.gc.explainAsync(f.batch, { method: 'scorecam', batchSize: 0 }), 'BAD_OPTION');
+        await expectRejects(() => f.gc.explainAsync(nan), 'NON_FINITE_INPUT');
+        await expectRejects(() => f.gc.explainAsync(f.batch, { target: () => seven }), 'BAD_OPTION');
+        await expectRejects(() => f.gc.explainTopKAsync(f.batch, 0), 'BAD_OPTION');
+        await expectRejects(() => f.gc.explainTopKAsync(f.batch, 2, { classIndex: 1 } as never), 'BAD_OPTION');
+        await expectRejects(() => f.gc.explainTopKAsync(nan, 2), 'NON_FINITE_INPUT');
+        await expectRejects(() => guidedBackpropAsync(f.model, small), 'BAD_INPUT');
+        await expectRejects(() => guidedBackpropAsync(f.model, nan), 'NON_FINITE_INPUT');
+        await expectRejects(() => guidedBackpropAsync(f.model, f.batch, { classIndex: [0] }), 'BAD_CLASS_INDEX');
       } finally {
         tf.dispose([nan, vector, small, seven]);
       }
