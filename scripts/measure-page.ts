@@ -99,9 +99,9 @@ async function main(): Promise<void> {
 
   let version = '';
   try {
-    version = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    version = execFileSync(CHROMIUM ?? 'chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    version = CHROMIUM;
+    version = CHROMIUM ?? 'no Chromium';
   }
   console.log(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${version}, headless;`);
   console.log(`Load average (1 min) before and after: ${loadBefore.toFixed(2)}, ${loadavg()[0].toFixed(2)} (other work on the machine slows the page down).`);
