@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { GradCam } from '../../src';
 import { DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../src/demo';
-import { ROOT, collectErrors, launchChromium, serve } from './harness';
+import { ROOT, collectErrors, describeWithBrowser, launchChromium, serve } from './harness';
+
+// Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
+const describe = describeWithBrowser('no-bundler page (test/browser/no-bundler.e2e.test.ts)');
 
 jest.setTimeout(120_000);
 
@@ -29,28 +32,28 @@ let server: Awaited<ReturnType<typeof serve>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let nodeClass: number;
 
-beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first.');
-  server = await serve(ROOT);
-  browser = await launchChromium();
-  // The same scene explained here, in Node on cpu: the page must find the same class.
-  const model = await loadDemoModel();
-  const image = tf.tensor3d(renderScene(SEED).image, [DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE, 3]);
-  const gc = new GradCam(model);
-  const r = await gc.explainAsync(image);
-  nodeClass = r.classIndex[0];
-  r.dispose();
-  gc.dispose();
-  image.dispose();
-  model.dispose();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 describe('the package without a bundler (examples/no-bundler)', () => {
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) first.');
+    server = await serve(ROOT);
+    browser = await launchChromium();
+    // The same scene explained here, in Node on cpu: the page must find the same class.
+    const model = await loadDemoModel();
+    const image = tf.tensor3d(renderScene(SEED).image, [DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE, 3]);
+    const gc = new GradCam(model);
+    const r = await gc.explainAsync(image);
+    nodeClass = r.classIndex[0];
+    r.dispose();
+    gc.dispose();
+    image.dispose();
+    model.dispose();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
   it.each(['cpu', 'wasm'])('explains a demo scene on %s: the scene\'s class, the peak on the shape', async (backend) => {
     const page = await browser.context.newPage();
     const errors = collectErrors(page);
