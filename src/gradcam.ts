@@ -189,11 +189,6 @@ export class GradCam {
     return runAsync(() => this.topKSteps(input, k, options));
   }
 
-  /** Frees the tensors the explainer keeps (the transposed-kernel cache). The model is untouched. */
-  dispose(): void {
-    for (const split of this.splits) split.dispose();
-  }
-
   /** `explain` as steps (see `steps.ts`): the one pipeline behind `explain` and `explainAsync`. */
   private *explainSteps(input: tf.Tensor, options: ExplainOptions): Steps<GradCamResult> {
     const settings = this.settings(options);
@@ -241,6 +236,11 @@ export class GradCam {
       pass.dispose();
       images.dispose();
     }
+  }
+
+  /** Frees the tensors the explainer keeps (the transposed-kernel cache). The model is untouched. */
+  dispose(): void {
+    for (const split of this.splits) split.dispose();
   }
 
   private settings(options: ExplainOptions): Settings {
