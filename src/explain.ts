@@ -8,6 +8,7 @@ import { classOfTarget } from './targets';
 import { METHODS } from './methods';
 import type { CamMethodName, MethodInputs, MethodOutput } from './methods/method';
 import type { FeaturePass, ModelSplit } from './model/split-model';
+import type { Steps } from './steps';
 
 /**
  * The per-layer core of `GradCam.explain`: from one body pass to raw maps, for any method.
@@ -66,48 +67,55 @@ export interface LayerMaps {
   readonly output: tf.Tensor;
 }
 
-/** Computes the raw maps of one target layer for the rows of `targets`. */
-export function layerMaps(split: ModelSplit, pass: FeaturePass, images: tf.Tensor4D, targets: Targets, settings: MapSettings): LayerMaps {
+/**
+ * Computes the raw maps of one target layer for the rows of `targets`: a step of the pipeline
+ * (see `steps.ts`), which pauses between the chunks of a perturbation method's passes.
+ */
+export function* layerMaps(
+  split: ModelSplit,
+  pass: FeaturePass,
+  images: tf.Tensor4D,
+  targets: Targets,
+  settings: MapSettings,
+): Steps<LayerMaps> {
   const method = METHODS[settings.method];
   const n = pass.activations.shape[0];
   const rows = targets.rows;
   const batch = rows === undefined ? n : rows.length;
   const output = targets.score === 'probability' ? 'model' : 'logits';
-  const head = pass.headWithOutput({ rows, output });
+  const pick = <T extends tf.Tensor>(t: T): T => (rows === undefined ? t : selectRows(t, rows));
   const imageOfRow = (row: number): number => (rows === undefined ? row : rows[row]);
+  const scoreOf = (out: tf.Tensor, rowClasses: tf.Tensor1D | undefined, imageIndex: () => number[]): tf.Tensor1D => {
+    if (targets.target !== undefined) return checkedTarget(targets.target, out, imageIndex());
+    return selectClassScores(out as tf.Tensor2D, rowClasses as tf.Tensor1D);
+  };
+  const variantsOf = (row: number, copies: number) => (): number[] => new Array<number>(copies).fill(imageOfRow(row));
 
-  return tf.tidy(() => {
-    const pick = <T extends tf.Tensor>(t: T): T => (rows === undefined ? t : selectRows(t, rows));
-    const activations = pick(pass.activations);
-    let rowImages: tf.Tensor4D | undefined; // only perturbation methods read them
-
-    const scoreOf = (out: tf.Tensor, rowClasses: tf.Tensor1D | undefined, imageIndex: () => number[]): tf.Tensor1D => {
-      if (targets.target !== undefined) return checkedTarget(targets.target, out, imageIndex());
-      return selectClassScores(out as tf.Tensor2D, rowClasses as tf.Tensor1D);
-    };
-    const variantsOf = (row: number, copies: number) => (): number[] => new Array<number>(copies).fill(imageOfRow(row));
+  // The forward (and backward) pass through the head, in one tidy; what it returns is owned here.
+  const { activations, gradients, scores, classes, modelOutput } = tf.tidy(() => {
+    const head = pass.headWithOutput({ rows, output });
+    const picked = rows === undefined ? tf.clone(pass.activations) : pick(pass.activations);
     // The class of each row: given, or the top-scoring one, found from the head's output in the
     // same forward pass that is differentiated (or scored), not an extra one.
-    let classes: tf.Tensor1D | undefined =
+    let found: tf.Tensor1D | undefined =
       targets.target === undefined ? givenClasses(targets.classes, batch, split.numClasses) : undefined;
-    const findClasses = targets.target === undefined && classes === undefined;
+    const findClasses = targets.target === undefined && found === undefined;
     const allRows = (): number[] => Array.from({ length: batch }, (_, i) => imageOfRow(i));
     // The model's output, from the head pass that is differentiated (or scored).
-    let modelOutput: tf.Tensor | undefined;
+    let out: tf.Tensor | undefined;
     const scoreWithClasses = (a: tf.Tensor4D): tf.Tensor1D => {
-      const out = head(a);
-      modelOutput = tf.keep(out.output);
-      if (findClasses && classes === undefined) classes = tf.keep(tf.cast(tf.argMax(out.scores, 1), 'int32') as tf.Tensor1D);
-      return scoreOf(out.scores, classes, allRows);
+      const result = head(a);
+      out = tf.keep(result.output);
+      if (findClasses && found === undefined) found = tf.keep(tf.cast(tf.argMax(result.scores, 1), 'int32') as tf.Tensor1D);
+      return scoreOf(result.scores, found, allRows);
     };
-
     let g: tf.Tensor4D | undefined;
-    let scores: tf.Tensor1D;
+    let s: tf.Tensor1D;
     try {
       if (method.needsGradients) {
-        ({ gradients: g, scores } = gradientsOfScores(scoreWithClasses, activations));
+        ({ gradients: g, scores: s } = gradientsOfScores(scoreWithClasses, picked));
       } else {
-        scores = scoreWithClasses(activations);
+        s = scoreWithClasses(picked);
       }
     } finally {
       // A kept tensor escapes tf.tidy: hand the tidy a plain copy to track instead.
@@ -116,49 +124,71 @@ export function layerMaps(split: ModelSplit, pass: FeaturePass, images: tf.Tenso
         kept.dispose();
         return copy;
       };
-      if (findClasses && classes !== undefined) classes = unkeep(classes);
-      if (modelOutput !== undefined) modelOutput = unkeep(modelOutput);
+      if (findClasses && found !== undefined) found = unkeep(found);
+      if (out !== undefined) out = unkeep(out);
     }
-    const classOfRow = (row: number, copies: number): tf.Tensor1D | undefined =>
-      classes === undefined ? undefined : (tf.tile(tf.slice(classes, [row], [1]), [copies]) as tf.Tensor1D);
-
-    const inputs: MethodInputs = {
-      activations,
+    return {
+      activations: picked,
       gradients: g !== undefined && settings.counterfactual ? (tf.neg(g) as tf.Tensor4D) : g,
-      // Kept: a method may first read them inside its own tf.tidy; disposed below.
-      get images() {
-        rowImages ??= rows === undefined ? images : tf.keep(pick(images));
-        return rowImages;
-      },
-      scores,
-      scoreActivations: (row, variants) =>
-        tf.tidy(() => {
-          const copies = variants.shape[0];
-          const out = pass.headFor({ rows: new Array<number>(copies).fill(imageOfRow(row)), output })(variants);
-          return scoreOf(out, classOfRow(row, copies), variantsOf(row, copies));
-        }),
-      scoreImages: (row, variants) =>
-        tf.tidy(() => {
-          const copies = variants.shape[0];
-          const variantPass = pass.forwardVariants(imageOfRow(row), variants);
-          try {
-            return scoreOf(variantPass.headFor({ output })(variantPass.activations), classOfRow(row, copies), variantsOf(row, copies));
-          } finally {
-            variantPass.dispose();
-          }
-        }),
-      gapClassWeights: () => gapClassWeights(split, classes),
-      batchSize: settings.batchSize,
-      maxChannels: settings.maxChannels,
-      progress: (done, total) => settings.onProgress?.(done, total),
+      scores: s,
+      classes: found,
+      modelOutput: out as tf.Tensor,
     };
-    try {
-      const raw = rawMap(method.compute(inputs), activations, settings.eigenSmooth);
-      return { raw, scores, classes, output: modelOutput as tf.Tensor };
-    } finally {
-      if (rows !== undefined) rowImages?.dispose();
-    }
   });
+
+  let rowImages: tf.Tensor4D | undefined; // only perturbation methods read them
+  const classOfRow = (row: number, copies: number): tf.Tensor1D | undefined =>
+    classes === undefined ? undefined : (tf.tile(tf.slice(classes, [row], [1]), [copies]) as tf.Tensor1D);
+  const inputs: MethodInputs = {
+    activations,
+    gradients,
+    // Kept: a method may first read them inside its own tf.tidy; disposed below.
+    get images() {
+      rowImages ??= rows === undefined ? images : tf.keep(pick(images));
+      return rowImages;
+    },
+    scores,
+    scoreActivations: (row, variants) =>
+      tf.tidy(() => {
+        const copies = variants.shape[0];
+        const out = pass.headFor({ rows: new Array<number>(copies).fill(imageOfRow(row)), output })(variants);
+        return scoreOf(out, classOfRow(row, copies), variantsOf(row, copies));
+      }),
+    scoreImages: (row, variants) =>
+      tf.tidy(() => {
+        const copies = variants.shape[0];
+        const variantPass = pass.forwardVariants(imageOfRow(row), variants);
+        try {
+          return scoreOf(variantPass.headFor({ output })(variantPass.activations), classOfRow(row, copies), variantsOf(row, copies));
+        } finally {
+          variantPass.dispose();
+        }
+      }),
+    gapClassWeights: () => gapClassWeights(split, classes),
+    batchSize: settings.batchSize,
+    maxChannels: settings.maxChannels,
+    progress: (done, total) => settings.onProgress?.(done, total),
+  };
+  try {
+    let raw: tf.Tensor3D;
+    if (method.weightSteps !== undefined) {
+      const weights = yield* method.weightSteps(inputs);
+      try {
+        raw = tf.tidy(() => rawMap({ weights }, activations, settings.eigenSmooth));
+      } finally {
+        weights.dispose();
+      }
+    } else {
+      raw = tf.tidy(() => rawMap(method.compute(inputs), activations, settings.eigenSmooth));
+    }
+    return { raw, scores, classes, output: modelOutput };
+  } catch (err) {
+    tf.dispose([scores, classes ?? [], modelOutput]);
+    throw err;
+  } finally {
+    tf.dispose([activations, gradients ?? []]);
+    if (rows !== undefined) rowImages?.dispose();
+  }
 }
 
 /** The signed map `[B,h,w]` a method's output stands for. */

@@ -14,6 +14,8 @@ import { toInputBatch } from './model/input';
 import type { ModelSplit } from './model/split-model';
 import { readClassesAndScores } from './readback';
 import { AUGMENTATIONS, type Augmentation } from './augment';
+import { type Steps, runAsync, runSync } from './steps';
+import { topKIndices } from './core/top-k';
 
 /** Options of the {@link GradCam} constructor. */
 export interface GradCamOptions {
@@ -172,7 +174,9 @@ export class GradCam {
   }
 
   /**
-   * Explains the model's decision for each image of `input`.
+   * Explains the model's decision for each image of `input`. Reads the classes and scores back
+   * with one synchronous `dataSync()`, which holds a page's main thread until the device is
+   * done: in a page, prefer {@link GradCam.explainAsync}.
    *
    * @param input `[H,W,C]` or `[N,H,W,C]` images, preprocessed as the model expects.
    * @throws GradCamError `BAD_INPUT`, `NON_FINITE_INPUT`, `BAD_CLASS_INDEX`, `BAD_OPTION`,
@@ -180,15 +184,23 @@ export class GradCam {
    *   Nothing leaks when it throws.
    */
   explain(input: tf.Tensor, options: ExplainOptions = {}): GradCamResult {
-    const settings = this.settings(options);
-    const images = toInputBatch(input, this.splits[0].inputShape);
-    try {
-      const targets = targetsOf(options.classIndex, options.target, options.score ?? 'logit');
-      const maps = options.augSmooth ? this.augmentedMaps(images, targets, settings) : this.maps(images, targets, settings);
-      return this.result(maps, images, settings)[0];
-    } finally {
-      images.dispose();
-    }
+    return runSync(this.explainSteps(input, options));
+  }
+
+  /**
+   * {@link GradCam.explain} without blocking: the same computation and the same result, but
+   * nothing is read back synchronously (`await data()` instead of `dataSync()`), and ScoreCAM
+   * and AblationCAM hand the event loop back between chunks of forward passes. Calls may
+   * overlap; each gives what it would give alone. The heatmaps stay on the device until read.
+   *
+   * Keep `input` alive until the promise settles (the work starts after a microtask, outside
+   * any `tf.tidy` of the caller).
+   *
+   * @param input `[H,W,C]` or `[N,H,W,C]` images, preprocessed as the model expects.
+   * @returns resolves to the result; rejects with the `GradCamError` that `explain` would throw.
+   */
+  explainAsync(input: tf.Tensor, options: ExplainOptions = {}): Promise<GradCamResult> {
+    return runAsync(() => this.explainSteps(input, options));
   }
 
   /**
@@ -199,6 +211,34 @@ export class GradCam {
    * @throws as {@link GradCam.explain}, and `BAD_OPTION` for a `k` outside [1, K].
    */
   explainTopK(input: tf.Tensor, k: number, options: TopKOptions = {}): GradCamResult[] {
+    return runSync(this.topKSteps(input, k, options));
+  }
+
+  /**
+   * {@link GradCam.explainTopK} without blocking, as {@link GradCam.explainAsync} is to `explain`.
+   *
+   * @returns resolves to k results, best class first; rejects with the `GradCamError` that
+   *   `explainTopK` would throw.
+   */
+  explainTopKAsync(input: tf.Tensor, k: number, options: TopKOptions = {}): Promise<GradCamResult[]> {
+    return runAsync(() => this.topKSteps(input, k, options));
+  }
+
+  /** `explain` as steps (see `steps.ts`): the one pipeline behind `explain` and `explainAsync`. */
+  private *explainSteps(input: tf.Tensor, options: ExplainOptions): Steps<GradCamResult> {
+    const settings = this.settings(options);
+    const images = toInputBatch(input, this.splits[0].inputShape);
+    try {
+      const targets = targetsOf(options.classIndex, options.target, options.score ?? 'logit');
+      const maps = options.augSmooth ? yield* this.augmentedMaps(images, targets, settings) : yield* this.maps(images, targets, settings);
+      return (yield* this.result(maps, images, settings))[0];
+    } finally {
+      images.dispose();
+    }
+  }
+
+  /** `explainTopK` as steps. */
+  private *topKSteps(input: tf.Tensor, k: number, options: TopKOptions): Steps<GradCamResult[]> {
     const settings = this.settings(options);
     const unsupported = (['classIndex', 'target', 'augSmooth'] as const).find((o) => (options as ExplainOptions)[o] !== undefined);
     if (unsupported !== undefined) {
@@ -216,14 +256,14 @@ export class GradCam {
     const pass = this.splits[0].forward(images, settings.otherInputs);
     try {
       const classes = tf.tidy(() => {
-        const top = tf.topk(pass.head(pass.activations), k).indices; // [N,k]
+        const top = topKIndices(pass.head(pass.activations), k); // [N,k]
         return tf.reshape(tf.transpose(top), [n * k]) as tf.Tensor1D; // rank-major rows
       });
       const rows = Array.from({ length: n * k }, (_, i) => i % n);
       const targets: Targets = { rows, classes, score: options.score ?? 'logit' };
       try {
-        const maps = this.maps(images, targets, settings, pass);
-        return this.result(maps, images, settings, k);
+        const maps = yield* this.maps(images, targets, settings, pass);
+        return yield* this.result(maps, images, settings, k);
       } finally {
         classes.dispose();
       }
@@ -285,7 +325,7 @@ export class GradCam {
   }
 
   /** Maps of every target layer for the rows of `targets`; the first layer fixes the classes. */
-  private maps(images: tf.Tensor4D, targets: Targets, settings: Settings, firstPass?: ReturnType<ModelSplit['forward']>): Maps {
+  private *maps(images: tf.Tensor4D, targets: Targets, settings: Settings, firstPass?: ReturnType<ModelSplit['forward']>): Steps<Maps> {
     const cams: tf.Tensor3D[] = [];
     let first: { scores: tf.Tensor1D; classes: tf.Tensor1D | undefined; output: tf.Tensor } | undefined;
     try {
@@ -295,7 +335,7 @@ export class GradCam {
           const layerTargets = first === undefined ? targets : { ...targets, classes: first.classes ?? targets.classes };
           const progress = (done: number, total: number): void =>
             settings.onProgress?.({ method: settings.method, layerName: split.layerName, done, total });
-          const maps = layerMaps(split, pass, images, layerTargets, { ...settings, onProgress: progress });
+          const maps = yield* layerMaps(split, pass, images, layerTargets, { ...settings, onProgress: progress });
           cams.push(settings.relu ? tf.tidy(() => tf.relu(maps.raw) as tf.Tensor3D) : maps.raw);
           if (settings.relu) maps.raw.dispose();
           if (first === undefined) first = maps;
@@ -315,8 +355,8 @@ export class GradCam {
   }
 
   /** `augSmooth`: the mean of the maps of six augmented copies, each mapped back onto the image. */
-  private augmentedMaps(images: tf.Tensor4D, targets: Targets, settings: Settings): Maps {
-    const plain = this.maps(images, targets, settings);
+  private *augmentedMaps(images: tf.Tensor4D, targets: Targets, settings: Settings): Steps<Maps> {
+    const plain = yield* this.maps(images, targets, settings);
     // Every copy explains the classes found on the plain images.
     const fixed: Targets = { ...targets, classes: plain.classes ?? targets.classes };
     const sums = { cams: plain.cams.map((c) => tf.clone(c)), heatmap: tf.clone(plain.heatmap) };
@@ -325,7 +365,7 @@ export class GradCam {
         const copy = augmentation.apply(images);
         let maps: Maps;
         try {
-          maps = this.maps(copy, fixed, settings);
+          maps = yield* this.maps(copy, fixed, settings);
         } finally {
           copy.dispose();
         }
@@ -346,10 +386,10 @@ export class GradCam {
   }
 
   /** Reads classes and scores once, checks for non-finite values, and splits rows into `groups` results. */
-  private result(maps: Maps, images: tf.Tensor4D, settings: Settings, groups = 1): GradCamResult[] {
+  private *result(maps: Maps, images: tf.Tensor4D, settings: Settings, groups = 1): Steps<GradCamResult[]> {
     try {
       const rows = maps.heatmap.shape[0];
-      const read = readClassesAndScores(maps.classes, maps.scores, images, maps.heatmap, `map at layer "${this.layerName}"`);
+      const read = yield* readClassesAndScores(maps.classes, maps.scores, images, maps.heatmap, `map at layer "${this.layerName}"`);
       const per = rows / groups;
       const results: GradCamResult[] = [];
       for (let g = 0; g < groups; g++) {

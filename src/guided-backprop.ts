@@ -9,6 +9,7 @@ import { assertGuidable, guidedLogits } from './model/guided';
 import { toInputBatch } from './model/input';
 import { checkModel } from './model/split-model';
 import { readClassesAndScores } from './readback';
+import { type Steps, runAsync, runSync } from './steps';
 
 /** Options of {@link guidedBackprop}. */
 export interface GuidedBackpropOptions {
@@ -66,6 +67,26 @@ export function guidedBackprop(
   input: tf.Tensor,
   options: GuidedBackpropOptions = {},
 ): GuidedBackpropResult {
+  return runSync(guidedBackpropSteps(model, input, options));
+}
+
+/**
+ * {@link guidedBackprop} without blocking: the same result, but nothing is read back
+ * synchronously (`await data()` instead of `dataSync()`). Keep `input` alive until the promise
+ * settles.
+ *
+ * @returns resolves to the result; rejects with the `GradCamError` that `guidedBackprop` would throw.
+ */
+export function guidedBackpropAsync(
+  model: LayersModel,
+  input: tf.Tensor,
+  options: GuidedBackpropOptions = {},
+): Promise<GuidedBackpropResult> {
+  return runAsync(() => guidedBackpropSteps(model, input, options));
+}
+
+/** Guided backpropagation as steps (see `steps.ts`): the one pipeline behind both calls. */
+function* guidedBackpropSteps(model: LayersModel, input: tf.Tensor, options: GuidedBackpropOptions): Steps<GuidedBackpropResult> {
   if (isGraphModel(model)) {
     throw new GradCamError('UNSUPPORTED_MODEL', 'guidedBackprop takes LayersModels; for a GraphModel use GradCam (any method).');
   }
@@ -84,7 +105,7 @@ export function guidedBackprop(
     // The input plays the part of the activations: one backward pass through the guided model.
     const guided = gradientsForClass((x) => guidedLogits(model, x) as tf.Tensor2D, batch, classIndex);
     try {
-      const read = readClassesAndScores(guided.classIndex, guided.scores, batch, guided.gradients, 'gradient');
+      const read = yield* readClassesAndScores(guided.classIndex, guided.scores, batch, guided.gradients, 'gradient');
       const saliency = guided.gradients;
       return { saliency, ...read, dispose: () => saliency.dispose() };
     } catch (err) {

@@ -25,7 +25,7 @@ export type { BlendOptions } from './core/blend';
 export { COLORMAPS, applyColormap, colormapTable } from './core/colormap';
 export type { ColormapName } from './core/colormap';
 
-export { guidedBackprop, guidedGradCam, deprocessSaliency } from './guided-backprop';
+export { guidedBackprop, guidedBackpropAsync, guidedGradCam, deprocessSaliency } from './guided-backprop';
 export type { GuidedBackpropOptions, GuidedBackpropResult } from './guided-backprop';
 
 export { featureMapLayers } from './model/explainable';

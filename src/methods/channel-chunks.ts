@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodInputs } from './method';
+import { topKIndices } from '../core/top-k';
+import { type Steps, pause, runSync } from '../steps';
+import type { CamMethod, CamMethodName, MethodInputs } from './method';
 
 /**
  * The channels of one chunk: `count` of them, either `first … first + count − 1` or, when only
@@ -12,13 +14,43 @@ export interface ChannelChunk {
 }
 
 /** The scores of one chunk of channel variants of image `image`, as `[count]`. */
-export type ChunkScorer = (image: number, chunk: ChannelChunk) => tf.Tensor1D;
+export type ChunkScorer = (inputs: MethodInputs, image: number, chunk: ChannelChunk) => tf.Tensor1D;
+
+/** What a method that scores one variant per channel says: how to score a chunk, and the weights from the scores. */
+export interface ChannelScoring {
+  readonly name: CamMethodName;
+  readonly scoreChunk: ChunkScorer;
+  /**
+   * `[N,C']` weights of the scored channels from their variants' scores `[N,C']` (runs inside
+   * `tf.tidy`); C' is C, or `maxChannels` (the channels not scored weigh 0).
+   */
+  weights(inputs: MethodInputs, scores: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** A method from its chunk scorer and weights: `weightSteps` pauses between chunks, `compute` runs them all at once. */
+export function channelScoringMethod(scoring: ChannelScoring): CamMethod {
+  function* weightSteps(inputs: MethodInputs): Steps<tf.Tensor2D> {
+    const { scores, channels } = yield* scoreChannelChunks(inputs, scoring.name, scoring.scoreChunk);
+    try {
+      return tf.tidy(() => spreadOverChannels(scoring.weights(inputs, scores), channels, inputs.activations.shape[3]));
+    } finally {
+      tf.dispose([scores, channels ?? []]);
+    }
+  }
+  return {
+    name: scoring.name,
+    needsGradients: false,
+    compute: (inputs) => ({ weights: runSync(weightSteps(inputs)) }),
+    weightSteps,
+  };
+}
 
 /**
  * Runs a perturbation method's forward passes: for each image, its channels in chunks of
  * `inputs.batchSize`, one `score` call per chunk (inside its own `tf.tidy`, so a chunk's
  * variants are freed before the next is built), then `inputs.progress`, counted in variants
- * scored (`total` = N·C forward passes of one variant each, N·maxChannels with `maxChannels`).
+ * scored (`total` = N·C forward passes of one variant each, N·maxChannels with `maxChannels`),
+ * then a pause (outside any tidy).
  *
  * With `inputs.maxChannels` below C, each image's channels are its `maxChannels` of largest
  * spatial variance (Faster-ScoreCAM, Wang et al. 2020), largest first.
@@ -26,11 +58,11 @@ export type ChunkScorer = (image: number, chunk: ChannelChunk) => tf.Tensor1D;
  * @returns `[N,C']`: the score of image n's variant for its c-th scored channel, and, when only
  *   some channels are scored, `channels` int32 `[N,C']`: which channel each column is.
  */
-export function scoreChannelChunks(
+export function* scoreChannelChunks(
   inputs: MethodInputs,
   method: string,
   score: ChunkScorer,
-): { scores: tf.Tensor2D; channels?: tf.Tensor2D } {
+): Steps<{ scores: tf.Tensor2D; channels?: tf.Tensor2D }> {
   const [n, , , c] = inputs.activations.shape;
   const batchSize = inputs.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -47,12 +79,18 @@ export function scoreChannelChunks(
       for (let first = 0; first < scored; first += batchSize) {
         const count = Math.min(batchSize, scored - first);
         const chunk = tf.tidy(() =>
-          score(image, { first, count, indices: channels && (tf.reshape(tf.slice(channels, [image, first], [1, count]), [count]) as tf.Tensor1D) }),
+          score(inputs, image, {
+            first,
+            count,
+            indices: channels && (tf.reshape(tf.slice(channels, [image, first], [1, count]), [count]) as tf.Tensor1D),
+          }),
         );
         const grown = tf.concat([scores, chunk]);
         tf.dispose([scores, chunk]);
         scores = grown;
-        inputs.progress(image * scored + first + count, total);
+        const done = image * scored + first + count;
+        inputs.progress(done, total);
+        if (done < total) yield* pause();
       }
     }
     return { scores: tf.reshape(scores, [n, scored]), channels };
@@ -64,9 +102,9 @@ export function scoreChannelChunks(
   }
 }
 
-/** int32 `[N,k]`: each image's k channels of largest spatial variance, largest first. */
+/** int32 `[N,k]`: each image's k channels of largest spatial variance, largest first (on the device, no read-back). */
 export function topVarianceChannels(activations: tf.Tensor4D, k: number): tf.Tensor2D {
-  return tf.tidy(() => tf.topk(tf.moments(activations, [1, 2]).variance as tf.Tensor2D, k).indices as tf.Tensor2D);
+  return tf.tidy(() => topKIndices(tf.moments(activations, [1, 2]).variance as tf.Tensor2D, k));
 }
 
 /** The chunk's channels of image `image`'s activations `[1,h,w,C]` → `[1,h,w,count]`. */

@@ -190,3 +190,78 @@ export async function openTestPage(context: BrowserContext, url: string): Promis
   await page.waitForFunction(() => window.__browserApi !== undefined, null, { timeout: 30_000 });
   return { page, errors };
 }
+
+/** What {@link measureLive} saw. */
+export interface LiveWindow {
+  /** Frames explained and dropped in the window, and its length in seconds. */
+  frames: number;
+  dropped: number;
+  seconds: number;
+  /** The durations (ms) of the page's main-thread tasks over 50 ms in the window (`longtask` entries). */
+  longTasks: number[];
+  /**
+   * From a Chromium trace of the same window: the most CPU time (ms) one task took on the page's
+   * main thread, and the CPU time of each main-thread task over 50 ms of wall time. A task long
+   * in wall time but short in CPU time was waiting: on the GPU process, or for a CPU that other
+   * processes held.
+   */
+  longestTaskCpuMs: number;
+  longTaskCpuMs: number[];
+}
+
+interface TraceEvent {
+  ph: string;
+  name: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * Watches the live page for `seconds`: its frames explained and dropped (from `window.__gradcam`),
+ * with a `PerformanceObserver` of its own every main-thread task over 50 ms, and with a trace
+ * (Chrome DevTools Protocol) the CPU time of the main thread's tasks.
+ */
+export async function measureLive(page: Page, seconds: number): Promise<LiveWindow> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (data) => events.push(...(data.value as unknown as TraceEvent[])));
+  const complete = new Promise<void>((done) => cdp.once('Tracing.tracingComplete', () => done()));
+  await cdp.send('Tracing.start', { categories: 'toplevel,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+  const observed = await page.evaluate(
+    (ms) =>
+      new Promise<Omit<LiveWindow, 'longestTaskCpuMs' | 'longTaskCpuMs'>>((resolve) => {
+        const hook = (window as unknown as { __gradcam: PageHook }).__gradcam;
+        const longTasks: number[] = [];
+        const observer = new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) longTasks.push(entry.duration);
+        });
+        observer.observe({ type: 'longtask' });
+        const [frames, dropped, t0] = [hook.frames, hook.skipped, performance.now()];
+        setTimeout(() => {
+          for (const entry of observer.takeRecords()) longTasks.push(entry.duration);
+          observer.disconnect();
+          resolve({ frames: hook.frames - frames, dropped: hook.skipped - dropped, seconds: (performance.now() - t0) / 1000, longTasks });
+        }, ms);
+      }),
+    seconds * 1000,
+  );
+  await cdp.send('Tracing.end');
+  await complete;
+  await cdp.detach();
+  // The page's main thread: the renderer main thread that ran the most tasks.
+  const mainThreads = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && mainThreads.has(`${e.pid}:${e.tid}`));
+  const counts = new Map<string, number>();
+  for (const t of tasks) counts.set(`${t.pid}:${t.tid}`, (counts.get(`${t.pid}:${t.tid}`) ?? 0) + 1);
+  const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const pageTasks = tasks.filter((t) => `${t.pid}:${t.tid}` === busiest);
+  const cpuMs = (t: TraceEvent): number => (t.tdur ?? t.dur ?? 0) / 1000;
+  return {
+    ...observed,
+    longestTaskCpuMs: Math.max(0, ...pageTasks.map(cpuMs)),
+    longTaskCpuMs: pageTasks.filter((t) => (t.dur ?? 0) > 50_000).map(cpuMs),
+  };
+}

@@ -8,7 +8,7 @@ import * as path from 'node:path';
  */
 const root = path.resolve(__dirname, '../..');
 
-// Runs a tiny Grad-CAM with the cpu backend through the package's public entry.
+// Runs a tiny Grad-CAM with the cpu backend through the package's public entry, sync and async.
 const program = (load: string): string => `
 ${load}
 tf.env().set('PROD', true);
@@ -22,11 +22,16 @@ const image = tf.ones([6, 6, 3]);
 const before = tf.memory().numTensors;
 const explainer = new gradcam.GradCam(model);
 const r = explainer.explain(image);
-const out = { layer: r.layerName, shape: r.heatmap.shape, version: gradcam.version, errorName: new gradcam.GradCamError('BAD_INPUT', 'x').name };
-r.dispose();
-explainer.dispose();
-out.leaked = tf.memory().numTensors - before;
-console.log(JSON.stringify(out));
+explainer.explainAsync(image).then((a) => {
+  const sync = r.heatmap.dataSync();
+  const asyncEqual = a.classIndex[0] === r.classIndex[0] && a.heatmap.dataSync().every((v, i) => Math.abs(v - sync[i]) <= 1e-6);
+  const out = { layer: r.layerName, shape: r.heatmap.shape, version: gradcam.version, errorName: new gradcam.GradCamError('BAD_INPUT', 'x').name, asyncEqual };
+  r.dispose();
+  a.dispose();
+  explainer.dispose();
+  out.leaked = tf.memory().numTensors - before;
+  console.log(JSON.stringify(out));
+});
 `;
 
 function runNode(args: string[], source: string): unknown {
@@ -34,7 +39,7 @@ function runNode(args: string[], source: string): unknown {
   return JSON.parse(stdout.trim().split('\n').pop() as string);
 }
 
-const expected = { shape: [1, 6, 6], version: '0.2.0', errorName: 'GradCamError', leaked: 0 };
+const expected = { shape: [1, 6, 6], version: '0.2.0', errorName: 'GradCamError', asyncEqual: true, leaked: 0 };
 
 describe('the built package', () => {
   it('imports as ESM by its name', () => {
