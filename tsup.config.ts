@@ -5,8 +5,8 @@ const external = [/^@tensorflow\//, 'sharp'];
 
 export default defineConfig([
   {
-    // The library: the core, the demo model and scenes, and the Node helpers (files, images).
-    entry: { index: 'src/index.ts', demo: 'src/demo/index.ts', node: 'src/node/index.ts', browser: 'src/browser/index.ts' },
+    // The library: the core, the demo model and scenes, the Node helpers (files, images), and the metrics.
+    entry: { index: 'src/index.ts', demo: 'src/demo/index.ts', node: 'src/node/index.ts', browser: 'src/browser/index.ts', metrics: 'src/metrics/index.ts' },
     format: ['esm', 'cjs'],
     // Shared code (GradCamError above all) in common chunks, so that `instanceof` works across
     // the entries in both formats.

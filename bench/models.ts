@@ -79,3 +79,27 @@ export function mobileNetV2(): tfl.LayersModel {
   x = tfl.layers.dense({ name: 'predictions', units: 1000, activation: 'softmax', kernelInitializer: init() }).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ name: 'mobilenetv2', inputs: input, outputs: x });
 }
+
+/**
+ * ResNet50-shaped for Faster-ScoreCAM: a 224×224×3 input, strided convolutions down to ResNet50's
+ * last block, 7×7×2048 ('conv5_block3_out', after a residual add), GAP and 1000 classes. Far fewer
+ * layers than ResNet50 (a forward pass is cheaper): what matters here is the 2048 channels
+ * ScoreCAM scores, one forward pass each.
+ */
+export function resNet50Shaped(): tfl.LayersModel {
+  const input = tfl.input({ shape: [224, 224, 3], name: 'input' });
+  const conv = (x: tfl.SymbolicTensor, name: string, filters: number, kernelSize: number, strides: number): tfl.SymbolicTensor =>
+    tfl.layers
+      .conv2d({ name, filters, kernelSize, strides, padding: 'same', activation: 'relu', kernelInitializer: init() })
+      .apply(x) as tfl.SymbolicTensor;
+  let x = conv(input, 'conv1', 32, 7, 4); // 56×56
+  x = conv(x, 'conv2', 128, 1, 2); // 28×28
+  x = conv(x, 'conv3', 256, 1, 2); // 14×14
+  x = conv(x, 'conv4', 512, 1, 2); // 7×7
+  const shortcut = conv(x, 'conv5_shortcut', 2048, 1, 1);
+  const block = conv(conv(x, 'conv5_b', 256, 3, 1), 'conv5_c', 2048, 1, 1);
+  x = tfl.layers.add({ name: 'conv5_block3_out' }).apply([shortcut, block]) as tfl.SymbolicTensor;
+  x = tfl.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as tfl.SymbolicTensor;
+  const output = tfl.layers.dense({ name: 'predictions', units: 1000, activation: 'softmax', kernelInitializer: init() }).apply(x);
+  return tfl.model({ inputs: input, outputs: output as tfl.SymbolicTensor, name: 'resnet50_shaped' });
+}

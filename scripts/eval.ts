@@ -4,9 +4,11 @@
  * Grad-CAM and CAM, written as a table into docs/evaluation.md (between its eval:begin/end
  * markers; the rest of the page is written by hand).
  *
- *   npm run eval [-- --n=500 --seed=2000000000 --batch=50 --backend=wasm --model=DIR --no-write]
+ *   npm run eval [-- --n=500 --seed=2000000000 --batch=50 --backend=wasm --model=DIR --no-write --metrics-n=50]
  *
  * --model evaluates model.json + weights.bin from DIR instead of the shipped model.
+ * Then the faithfulness metrics of every method on --metrics-n scenes (0: skip) go into
+ * docs/metrics.md (scripts/eval-metrics.ts).
  * Exits with status 1 when Grad-CAM misses a floor (pointing game 90 %, localization 70 %).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { type LayersModel, loadLayersModel, version_layers } from '@tensorflow/tfjs-layers';
 import { type CamMethodName, GradCam } from '../src';
+import { evaluateMetrics } from './eval-metrics';
 import { type Box, DEMO_CLASSES, DEMO_IMAGE_SIZE, generateScenes, iou, loadDemoModel, localizationBox, pointingHit } from '../src/demo';
 
 const FLOORS = { pointing: 0.9, localization: 0.7 } as const;
@@ -33,14 +36,17 @@ interface Options {
   write: boolean;
   /** A directory with model.json + weights.bin to evaluate instead of the shipped model. */
   model?: string;
+  /** Scenes for the faithfulness table (0: skip it). */
+  metricsN: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { n: 500, seed: 2_000_000_000, batch: 50, backend: 'wasm', write: true };
+  const options: Options = { n: 500, seed: 2_000_000_000, batch: 50, backend: 'wasm', write: true, metricsN: 50 };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (key === 'no-write') options.write = false;
     else if (key === 'model') options.model = value;
+    else if (key === 'metrics-n' && Number.isSafeInteger(Number(value)) && Number(value) >= 0) options.metricsN = Number(value);
     else if (key === 'backend' && (value === 'wasm' || value === 'cpu')) options.backend = value;
     else if (key === 'n' || key === 'seed' || key === 'batch') {
       const v = Number(value);
@@ -216,6 +222,10 @@ async function main(): Promise<void> {
     score(prior, tiled, boxes);
     images.dispose();
     console.log(`${start + count}/${options.n} scenes, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  if (options.metricsN > 0) {
+    const command = `npm run eval -- --metrics-n=${options.metricsN}${options.backend === 'wasm' ? '' : ` --backend=${options.backend}`}`;
+    await evaluateMetrics(model, { n: options.metricsN, seed: 2_100_000_000, backend: options.backend, write: options.write }, command);
   }
   const architecture = describe(model);
   const parameters = model.countParams();

@@ -1,16 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ClassIndex } from './core/class-index';
+import { checkOptionsObject } from './core/options';
 import { normalize as normalizeMaps } from './core/normalize';
 import { bilinearResize } from './core/resize';
 import { GradCamError } from './errors';
-import { type MapSettings, type TargetFunction, type Targets, layerMaps } from './explain';
+import { type MapSettings, type TargetFunction, type Targets, layerMaps, targetsOf } from './explain';
 import { METHODS } from './methods';
 import { CAM_METHODS, type CamMethodName } from './methods/method';
+import { type ExplainableModel, splitExplainable } from './model/explainable';
+import type { OtherInputs } from './model/feeds';
+import type { ReshapeTransform } from './model/reshape';
 import { toInputBatch } from './model/input';
-import { type ModelSplit, splitModel } from './model/split-model';
+import type { ModelSplit } from './model/split-model';
 import { readClassesAndScores } from './readback';
 import { AUGMENTATIONS, type Augmentation } from './augment';
+import { type Steps, runAsync, runSync } from './steps';
+import { topKIndices } from './core/top-k';
 
 /** Options of the {@link GradCam} constructor. */
 export interface GradCamOptions {
@@ -19,7 +24,8 @@ export interface GradCamOptions {
    * inner name works when it is unique). Several layers: their maps are normalized, resized,
    * averaged and normalized again, as pytorch-grad-cam does. Omitted: the last layer whose output
    * is a feature map `[N,h,w,C]` with a spatial size above 1×1 — usually the last convolutional
-   * block.
+   * block. For a GraphModel: a node name (`featureMapLayers(model)` lists them); omitted, the
+   * last such node that every path to the output goes through.
    */
   layerName?: string | readonly string[];
   /**
@@ -29,6 +35,19 @@ export interface GradCamOptions {
    * Either way, call {@link GradCam.dispose} when done with the explainer.
    */
   cacheTransposedKernels?: boolean;
+  /** The image input, one of `model.inputNames`; needed when the model has several inputs. */
+  inputName?: string;
+  /**
+   * The output to explain, one of `model.outputNames`; needed when the model has several
+   * outputs (a classifier and a regressor head, say).
+   */
+  outputName?: string;
+  /**
+   * Sees a target layer whose output is not a feature map (a ViT block's tokens `[N,T,C]`) as
+   * one, `[N,h,w,C]`: e.g. {@link tokensToGrid}. It must move whole rows of C channels (reshape,
+   * drop or reorder tokens); the gradients go through the same transform. Checked at construction.
+   */
+  reshapeTransform?: ReshapeTransform;
 }
 
 /** Progress of a long explanation (ScoreCAM, AblationCAM), reported through `onProgress`. */
@@ -72,6 +91,18 @@ export interface ExplainOptions {
   augSmooth?: boolean;
   /** How many variants ScoreCAM and AblationCAM score per forward pass (default 32). */
   batchSize?: number;
+  /**
+   * ScoreCAM and AblationCAM: score only each image's `maxChannels` channels of largest spatial
+   * variance (Faster-ScoreCAM, tf-keras-vis's `max_N`); ScoreCAM's softmax runs over those, the
+   * other channels weigh 0. A positive integer; at least the layer's C is plain ScoreCAM.
+   */
+  maxChannels?: number;
+  /**
+   * The model's other inputs, by input name, held fixed while the image input is explained:
+   * `[N,...]`, or `[1,...]` shared by the batch (perturbation methods pair each variant with
+   * its image's).
+   */
+  otherInputs?: OtherInputs;
   /** Called as ScoreCAM and AblationCAM progress. */
   onProgress?: (progress: ExplainProgress) => void;
 }
@@ -97,12 +128,17 @@ export interface GradCamResult {
   readonly layerNames: readonly string[];
   /** The method that made the maps. */
   readonly method: CamMethodName;
+  /**
+   * `[N,...]`: the explained output for each image as `predict` gives it (final softmax
+   * included; with `outputName`, that output), from the same forward pass as the maps.
+   */
+  readonly output: tf.Tensor;
   /** Frees every tensor of the result. */
   dispose(): void;
 }
 
 /**
- * Grad-CAM and its family for any tfjs LayersModel.
+ * Grad-CAM and its family for any tfjs LayersModel or tfjs-converter GraphModel.
  *
  * The constructor finds the target layer(s) and plans the cut of the model there, once; each
  * {@link GradCam.explain} then runs the part before the layer once and differentiates only the
@@ -127,17 +163,20 @@ export class GradCam {
    * @throws GradCamError `UNKNOWN_LAYER` (the message lists the candidate layers),
    *   `NOT_A_FEATURE_MAP`, `NO_FEATURE_MAP_LAYER`, `SHARED_LAYER` or `UNSUPPORTED_MODEL`.
    */
-  constructor(model: LayersModel, options: GradCamOptions = {}) {
+  constructor(model: ExplainableModel, options: GradCamOptions = {}) {
     const names = options.layerName === undefined ? [undefined] : ([] as Array<string | undefined>).concat(options.layerName);
     if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
+    const { inputName, outputName, reshapeTransform } = options;
     const cacheTransposedKernels = options.cacheTransposedKernels ?? true;
-    this.splits = names.map((name) => splitModel(model, name, { cacheTransposedKernels }));
+    this.splits = names.map((name) => splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
     this.layerNames = this.splits.map((s) => s.layerName);
     this.layerName = this.layerNames[0];
   }
 
   /**
-   * Explains the model's decision for each image of `input`.
+   * Explains the model's decision for each image of `input`. Reads the classes and scores back
+   * with one synchronous `dataSync()`, which holds a page's main thread until the device is
+   * done: in a page, prefer {@link GradCam.explainAsync}.
    *
    * @param input `[H,W,C]` or `[N,H,W,C]` images, preprocessed as the model expects.
    * @throws GradCamError `BAD_INPUT`, `NON_FINITE_INPUT`, `BAD_CLASS_INDEX`, `BAD_OPTION`,
@@ -145,15 +184,23 @@ export class GradCam {
    *   Nothing leaks when it throws.
    */
   explain(input: tf.Tensor, options: ExplainOptions = {}): GradCamResult {
-    const settings = this.settings(options);
-    const images = toInputBatch(input, this.splits[0].inputShape);
-    try {
-      const targets: Targets = { classes: options.classIndex, target: options.target, score: options.score ?? 'logit' };
-      const maps = options.augSmooth ? this.augmentedMaps(images, targets, settings) : this.maps(images, targets, settings);
-      return this.result(maps, images, settings)[0];
-    } finally {
-      images.dispose();
-    }
+    return runSync(this.explainSteps(input, options));
+  }
+
+  /**
+   * {@link GradCam.explain} without blocking: the same computation and the same result, but
+   * nothing is read back synchronously (`await data()` instead of `dataSync()`), and ScoreCAM
+   * and AblationCAM hand the event loop back between chunks of forward passes. Calls may
+   * overlap; each gives what it would give alone. The heatmaps stay on the device until read.
+   *
+   * Keep `input` alive until the promise settles (the work starts after a microtask, outside
+   * any `tf.tidy` of the caller).
+   *
+   * @param input `[H,W,C]` or `[N,H,W,C]` images, preprocessed as the model expects.
+   * @returns resolves to the result; rejects with the `GradCamError` that `explain` would throw.
+   */
+  explainAsync(input: tf.Tensor, options: ExplainOptions = {}): Promise<GradCamResult> {
+    return runAsync(() => this.explainSteps(input, options));
   }
 
   /**
@@ -164,6 +211,34 @@ export class GradCam {
    * @throws as {@link GradCam.explain}, and `BAD_OPTION` for a `k` outside [1, K].
    */
   explainTopK(input: tf.Tensor, k: number, options: TopKOptions = {}): GradCamResult[] {
+    return runSync(this.topKSteps(input, k, options));
+  }
+
+  /**
+   * {@link GradCam.explainTopK} without blocking, as {@link GradCam.explainAsync} is to `explain`.
+   *
+   * @returns resolves to k results, best class first; rejects with the `GradCamError` that
+   *   `explainTopK` would throw.
+   */
+  explainTopKAsync(input: tf.Tensor, k: number, options: TopKOptions = {}): Promise<GradCamResult[]> {
+    return runAsync(() => this.topKSteps(input, k, options));
+  }
+
+  /** `explain` as steps (see `steps.ts`): the one pipeline behind `explain` and `explainAsync`. */
+  private *explainSteps(input: tf.Tensor, options: ExplainOptions): Steps<GradCamResult> {
+    const settings = this.settings(options);
+    const images = toInputBatch(input, this.splits[0].inputShape);
+    try {
+      const targets = targetsOf(options.classIndex, options.target, options.score ?? 'logit');
+      const maps = options.augSmooth ? yield* this.augmentedMaps(images, targets, settings) : yield* this.maps(images, targets, settings);
+      return (yield* this.result(maps, images, settings))[0];
+    } finally {
+      images.dispose();
+    }
+  }
+
+  /** `explainTopK` as steps. */
+  private *topKSteps(input: tf.Tensor, k: number, options: TopKOptions): Steps<GradCamResult[]> {
     const settings = this.settings(options);
     const unsupported = (['classIndex', 'target', 'augSmooth'] as const).find((o) => (options as ExplainOptions)[o] !== undefined);
     if (unsupported !== undefined) {
@@ -178,17 +253,17 @@ export class GradCam {
     }
     const images = toInputBatch(input, this.splits[0].inputShape);
     const n = images.shape[0];
-    const pass = this.splits[0].forward(images);
+    const pass = this.splits[0].forward(images, settings.otherInputs);
     try {
       const classes = tf.tidy(() => {
-        const top = tf.topk(pass.head(pass.activations), k).indices; // [N,k]
+        const top = topKIndices(pass.head(pass.activations), k); // [N,k]
         return tf.reshape(tf.transpose(top), [n * k]) as tf.Tensor1D; // rank-major rows
       });
       const rows = Array.from({ length: n * k }, (_, i) => i % n);
       const targets: Targets = { rows, classes, score: options.score ?? 'logit' };
       try {
-        const maps = this.maps(images, targets, settings, pass);
-        return this.result(maps, images, settings, k);
+        const maps = yield* this.maps(images, targets, settings, pass);
+        return yield* this.result(maps, images, settings, k);
       } finally {
         classes.dispose();
       }
@@ -204,6 +279,7 @@ export class GradCam {
   }
 
   private settings(options: ExplainOptions): Settings {
+    checkOptionsObject(options, ['onProgress'], ['counterfactual', 'relu', 'normalize', 'eigenSmooth', 'augSmooth']);
     const method = options.method ?? 'gradcam';
     if (!CAM_METHODS.includes(method)) {
       throw new GradCamError('BAD_OPTION', `Unknown method "${String(method)}"; choose one of: ${CAM_METHODS.join(', ')}.`);
@@ -228,6 +304,13 @@ export class GradCam {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new GradCamError('BAD_OPTION', `batchSize must be a positive integer, got ${batchSize}.`);
     }
+    const maxChannels = options.maxChannels;
+    if (maxChannels !== undefined && (!Number.isInteger(maxChannels) || maxChannels < 1)) {
+      throw new GradCamError('BAD_OPTION', `maxChannels must be a positive integer, got ${maxChannels}.`);
+    }
+    if (maxChannels !== undefined && method !== 'scorecam' && method !== 'ablationcam') {
+      throw new GradCamError('BAD_OPTION', `maxChannels applies to scorecam and ablationcam, not ${method}.`);
+    }
     return {
       method,
       counterfactual: options.counterfactual ?? false,
@@ -235,43 +318,45 @@ export class GradCam {
       relu: options.relu ?? true,
       normalize: options.normalize ?? true,
       batchSize,
+      maxChannels,
+      otherInputs: options.otherInputs,
       onProgress: options.onProgress,
     };
   }
 
   /** Maps of every target layer for the rows of `targets`; the first layer fixes the classes. */
-  private maps(images: tf.Tensor4D, targets: Targets, settings: Settings, firstPass?: ReturnType<ModelSplit['forward']>): Maps {
+  private *maps(images: tf.Tensor4D, targets: Targets, settings: Settings, firstPass?: ReturnType<ModelSplit['forward']>): Steps<Maps> {
     const cams: tf.Tensor3D[] = [];
-    let first: { scores: tf.Tensor1D; classes: tf.Tensor1D | undefined } | undefined;
+    let first: { scores: tf.Tensor1D; classes: tf.Tensor1D | undefined; output: tf.Tensor } | undefined;
     try {
       for (const [i, split] of this.splits.entries()) {
-        const pass = i === 0 && firstPass !== undefined ? firstPass : split.forward(images);
+        const pass = i === 0 && firstPass !== undefined ? firstPass : split.forward(images, settings.otherInputs);
         try {
           const layerTargets = first === undefined ? targets : { ...targets, classes: first.classes ?? targets.classes };
           const progress = (done: number, total: number): void =>
             settings.onProgress?.({ method: settings.method, layerName: split.layerName, done, total });
-          const maps = layerMaps(split, pass, images, layerTargets, { ...settings, onProgress: progress });
+          const maps = yield* layerMaps(split, pass, images, layerTargets, { ...settings, onProgress: progress });
           cams.push(settings.relu ? tf.tidy(() => tf.relu(maps.raw) as tf.Tensor3D) : maps.raw);
           if (settings.relu) maps.raw.dispose();
           if (first === undefined) first = maps;
-          else tf.dispose([maps.scores, maps.classes ?? []]);
+          else tf.dispose([maps.scores, maps.classes ?? [], maps.output]);
         } finally {
           if (pass !== firstPass) pass.dispose();
         }
       }
       const [, height, width] = images.shape;
       const heatmap = combine(cams, [height, width], settings.normalize);
-      const { scores, classes } = first as NonNullable<typeof first>;
-      return { cams, heatmap, scores, classes };
+      const { scores, classes, output } = first as NonNullable<typeof first>;
+      return { cams, heatmap, scores, classes, output };
     } catch (err) {
-      tf.dispose([cams, first?.scores ?? [], first?.classes ?? []]);
+      tf.dispose([cams, first?.scores ?? [], first?.classes ?? [], first?.output ?? []]);
       throw err;
     }
   }
 
   /** `augSmooth`: the mean of the maps of six augmented copies, each mapped back onto the image. */
-  private augmentedMaps(images: tf.Tensor4D, targets: Targets, settings: Settings): Maps {
-    const plain = this.maps(images, targets, settings);
+  private *augmentedMaps(images: tf.Tensor4D, targets: Targets, settings: Settings): Steps<Maps> {
+    const plain = yield* this.maps(images, targets, settings);
     // Every copy explains the classes found on the plain images.
     const fixed: Targets = { ...targets, classes: plain.classes ?? targets.classes };
     const sums = { cams: plain.cams.map((c) => tf.clone(c)), heatmap: tf.clone(plain.heatmap) };
@@ -280,7 +365,7 @@ export class GradCam {
         const copy = augmentation.apply(images);
         let maps: Maps;
         try {
-          maps = this.maps(copy, fixed, settings);
+          maps = yield* this.maps(copy, fixed, settings);
         } finally {
           copy.dispose();
         }
@@ -289,7 +374,7 @@ export class GradCam {
       }
       const count = AUGMENTATIONS.length;
       const mean = <T extends tf.Tensor>(t: T): T => tf.tidy(() => tf.div(t, count) as T);
-      const result: Maps = { cams: sums.cams.map(mean), heatmap: mean(sums.heatmap), scores: plain.scores, classes: plain.classes };
+      const result: Maps = { ...plain, cams: sums.cams.map(mean), heatmap: mean(sums.heatmap) };
       tf.dispose([plain.cams, plain.heatmap]);
       return result;
     } catch (err) {
@@ -301,10 +386,10 @@ export class GradCam {
   }
 
   /** Reads classes and scores once, checks for non-finite values, and splits rows into `groups` results. */
-  private result(maps: Maps, images: tf.Tensor4D, settings: Settings, groups = 1): GradCamResult[] {
+  private *result(maps: Maps, images: tf.Tensor4D, settings: Settings, groups = 1): Steps<GradCamResult[]> {
     try {
       const rows = maps.heatmap.shape[0];
-      const read = readClassesAndScores(maps.classes, maps.scores, images, maps.heatmap, `map at layer "${this.layerName}"`);
+      const read = yield* readClassesAndScores(maps.classes, maps.scores, images, maps.heatmap, `map at layer "${this.layerName}"`);
       const per = rows / groups;
       const results: GradCamResult[] = [];
       for (let g = 0; g < groups; g++) {
@@ -312,6 +397,7 @@ export class GradCam {
           groups === 1 ? (tf.clone(t) as T) : (tf.slice(t, [g * per], [per]) as T);
         const cams = maps.cams.map(part);
         const heatmap = part(maps.heatmap);
+        const output = part(maps.output);
         results.push({
           heatmap,
           cam: cams[0],
@@ -321,7 +407,8 @@ export class GradCam {
           layerName: this.layerName,
           layerNames: this.layerNames,
           method: settings.method,
-          dispose: () => tf.dispose([heatmap, cams]),
+          output,
+          dispose: () => tf.dispose([heatmap, cams, output]),
         });
       }
       return results;
@@ -334,6 +421,7 @@ export class GradCam {
 interface Settings extends Omit<MapSettings, 'onProgress'> {
   readonly relu: boolean;
   readonly normalize: boolean;
+  readonly otherInputs?: OtherInputs;
   readonly onProgress?: (progress: ExplainProgress) => void;
 }
 
@@ -343,10 +431,11 @@ interface Maps {
   readonly heatmap: tf.Tensor3D;
   readonly scores: tf.Tensor1D;
   readonly classes: tf.Tensor1D | undefined;
+  readonly output: tf.Tensor;
 }
 
 function disposeMaps(maps: Maps): void {
-  tf.dispose([maps.cams, maps.heatmap, maps.scores, maps.classes ?? []]);
+  tf.dispose([maps.cams, maps.heatmap, maps.scores, maps.classes ?? [], maps.output]);
 }
 
 /**

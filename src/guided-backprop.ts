@@ -4,10 +4,12 @@ import { assertRank } from './core/assert';
 import { type ClassIndex, classIndexPerImage } from './core/class-index';
 import { gradientsForClass } from './core/gradients';
 import { GradCamError, formatShape } from './errors';
+import { isGraphModel } from './model/graph-model';
 import { assertGuidable, guidedLogits } from './model/guided';
 import { toInputBatch } from './model/input';
 import { checkModel } from './model/split-model';
 import { readClassesAndScores } from './readback';
+import { type Steps, runAsync, runSync } from './steps';
 
 /** Options of {@link guidedBackprop}. */
 export interface GuidedBackpropOptions {
@@ -65,6 +67,29 @@ export function guidedBackprop(
   input: tf.Tensor,
   options: GuidedBackpropOptions = {},
 ): GuidedBackpropResult {
+  return runSync(guidedBackpropSteps(model, input, options));
+}
+
+/**
+ * {@link guidedBackprop} without blocking: the same result, but nothing is read back
+ * synchronously (`await data()` instead of `dataSync()`). Keep `input` alive until the promise
+ * settles.
+ *
+ * @returns resolves to the result; rejects with the `GradCamError` that `guidedBackprop` would throw.
+ */
+export function guidedBackpropAsync(
+  model: LayersModel,
+  input: tf.Tensor,
+  options: GuidedBackpropOptions = {},
+): Promise<GuidedBackpropResult> {
+  return runAsync(() => guidedBackpropSteps(model, input, options));
+}
+
+/** Guided backpropagation as steps (see `steps.ts`): the one pipeline behind both calls. */
+function* guidedBackpropSteps(model: LayersModel, input: tf.Tensor, options: GuidedBackpropOptions): Steps<GuidedBackpropResult> {
+  if (isGraphModel(model)) {
+    throw new GradCamError('UNSUPPORTED_MODEL', 'guidedBackprop takes LayersModels; for a GraphModel use GradCam (any method).');
+  }
   const { inputShape, outputShape, numClasses } = checkModel(model);
   if (outputShape.length !== 2) {
     throw new GradCamError(
@@ -80,7 +105,7 @@ export function guidedBackprop(
     // The input plays the part of the activations: one backward pass through the guided model.
     const guided = gradientsForClass((x) => guidedLogits(model, x) as tf.Tensor2D, batch, classIndex);
     try {
-      const read = readClassesAndScores(guided.classIndex, guided.scores, batch, guided.gradients, 'gradient');
+      const read = yield* readClassesAndScores(guided.classIndex, guided.scores, batch, guided.gradients, 'gradient');
       const saliency = guided.gradients;
       return { saliency, ...read, dispose: () => saliency.dispose() };
     } catch (err) {

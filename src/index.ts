@@ -1,12 +1,14 @@
 /**
  * tfjs-gradcam: where a TensorFlow.js model looked. Grad-CAM as pure tensor functions and a
- * `GradCam` class for any LayersModel.
+ * `GradCam` class for any LayersModel or GraphModel.
  *
  * @packageDocumentation
  */
 export { GradCam } from './gradcam';
 export type { ExplainOptions, ExplainProgress, GradCamOptions, GradCamResult, TopKOptions } from './gradcam';
 export type { TargetFunction } from './explain';
+export { binaryTarget, classTarget, regressionTarget, segmentationTarget, similarityTarget } from './targets';
+export type { ClassTarget } from './targets';
 export { CAM_METHODS } from './methods/method';
 export type { CamMethodName } from './methods/method';
 
@@ -25,12 +27,19 @@ export type { BlendOptions } from './core/blend';
 export { COLORMAPS, applyColormap, colormapTable } from './core/colormap';
 export type { ColormapName } from './core/colormap';
 
-export { guidedBackprop, guidedGradCam, deprocessSaliency } from './guided-backprop';
+export { guidedBackprop, guidedBackpropAsync, guidedGradCam, deprocessSaliency } from './guided-backprop';
 export type { GuidedBackpropOptions, GuidedBackpropResult } from './guided-backprop';
+
+export { featureMapLayers } from './model/explainable';
+export type { ExplainableModel, FeatureMapInfo } from './model/explainable';
+export type { GraphModelLike } from './model/graph-model';
 
 export { splitModel } from './model/split-model';
 export type { FeaturePass, ModelSplit, SplitOptions } from './model/split-model';
-export type { HeadOptions } from './model/split';
+export type { HeadOptions, HeadOutputs } from './model/split';
+export type { OtherInputs } from './model/feeds';
+export { tokensToGrid } from './model/reshape';
+export type { ReshapeTransform, TokensToGridOptions } from './model/reshape';
 
 export { loadModel, registerKerasLayers } from './load';
 export type { LoadModelOptions } from './load';

@@ -1,21 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradCamError } from './errors';
+import { type Steps, readValues } from './steps';
 
 /**
  * The one read from the device at the end of a public call: each row's class (−1 when there
  * is none) and score, plus whether the input and the result are finite — checked here so that
- * bad numbers become an error instead of a NaN map.
+ * bad numbers become an error instead of a NaN map. A step of the pipeline: `runSync` reads it
+ * with `dataSync()`, `runAsync` with `await data()`.
  *
  * @param what names the result in the error message (e.g. `map at layer "conv5"`).
  * @throws GradCamError `NON_FINITE_INPUT` or `NON_FINITE_RESULT`.
  */
-export function readClassesAndScores(
+export function* readClassesAndScores(
   classes: tf.Tensor1D | undefined,
   scores: tf.Tensor1D,
   input: tf.Tensor,
   result: tf.Tensor,
   what: string,
-): { classIndex: number[]; scores: number[] } {
+): Steps<{ classIndex: number[]; scores: number[] }> {
   const rows = scores.shape[0];
   const summary = tf.tidy(() =>
     tf.concat([
@@ -24,8 +26,12 @@ export function readClassesAndScores(
       tf.cast(tf.stack([tf.all(tf.isFinite(input)), tf.all(tf.isFinite(result))]), 'float32'),
     ]),
   );
-  const values = Array.from(summary.dataSync());
-  summary.dispose();
+  let values: number[];
+  try {
+    values = Array.from(yield* readValues(summary));
+  } finally {
+    summary.dispose();
+  }
   if (values[2 * rows] !== 1) {
     throw new GradCamError('NON_FINITE_INPUT', 'input contains NaN or Infinity; check the preprocessing.');
   }

@@ -27,7 +27,7 @@ describe('documentation', () => {
     expect(api).toMatch(new RegExp(`\\b${name}\\b`));
   });
 
-  const ENTRIES = ['src/demo/index.ts', 'src/node/index.ts', 'src/browser/index.ts'];
+  const ENTRIES = ['src/demo/index.ts', 'src/node/index.ts', 'src/browser/index.ts', 'src/metrics/index.ts'];
   const allDocs = (): string =>
     fs
       .readdirSync(path.join(root, 'docs'))

@@ -47,19 +47,21 @@ describe('GradCam errors', () => {
     expectGradCamError(() => new GradCam(pooled), 'NO_FEATURE_MAP_LAYER', /spatial size above 1×1/);
   });
 
-  it('models with several inputs or outputs say what is supported', () => {
+  it('models with several inputs or outputs ask which one is meant, listing them', () => {
     const a = tfl.input({ shape: [8, 8, 3], name: 'a' });
     const b = tfl.input({ shape: [8, 8, 3], name: 'b' });
     const c = conv('c', 2).apply(tfl.layers.add().apply([a, b])) as tfl.SymbolicTensor;
     const out = dense('out', 2).apply(tfl.layers.flatten().apply(c)) as tfl.SymbolicTensor;
     const twoInputs = tfl.model({ inputs: [a, b], outputs: out });
-    expectGradCamError(() => new GradCam(twoInputs), 'UNSUPPORTED_MODEL', /2 inputs \(a, b\).*one image input/s);
+    expectGradCamError(() => new GradCam(twoInputs), 'BAD_OPTION', /2 inputs \("a", "b"\).*inputName/s);
+    expectGradCamError(() => new GradCam(twoInputs, { inputName: 'z' }), 'BAD_OPTION', /inputName "z" is not one of the model's inputs: "a", "b"/);
     const features = tfl.layers.flatten().apply(conv('c2', 2).apply(a)) as tfl.SymbolicTensor;
     const twoOutputs = tfl.model({
       inputs: a,
       outputs: [dense('o1', 2).apply(features), dense('o2', 3).apply(features)] as tfl.SymbolicTensor[],
     });
-    expectGradCamError(() => new GradCam(twoOutputs), 'UNSUPPORTED_MODEL', /2 outputs/);
+    expectGradCamError(() => new GradCam(twoOutputs), 'BAD_OPTION', /2 outputs \("o1", "o2"\).*outputName/s);
+    expectGradCamError(() => new GradCam(twoOutputs, { outputName: 'o3' }), 'BAD_OPTION', /outputName "o3".*"o1", "o2"/);
   });
 
   it('a shared layer (applied twice) is ambiguous as a target', () => {

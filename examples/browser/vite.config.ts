@@ -30,6 +30,8 @@ export default defineConfig({
       },
     },
   },
+  // The live loop's worker (src/frame-worker.ts) is an ES module, like the page.
+  worker: { format: 'es' },
   // The wasm backend loads its .wasm files itself (from the URLs given to setWasmPaths).
   assetsInclude: ['**/*.wasm'],
 });

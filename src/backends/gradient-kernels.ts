@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { depthwiseBackpropConfigs } from './depthwise-backprop';
 import { maxPoolGradConfig, webglMaxPoolGradConfig, webgpuMaxPoolGradConfig } from './max-pool-grad';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 
 /**
  * Gradient kernels the library supplies where a backend lacks one or gets it wrong, installed
@@ -13,6 +14,8 @@ import { maxPoolGradConfig, webglMaxPoolGradConfig, webgpuMaxPoolGradConfig } fr
  *   gradient of convolutions with a fused linear/relu6 activation and for training;
  * - wasm `DepthwiseConv2dNativeBackpropInput` and `…BackpropFilter` — added: missing too, needed
  *   whenever a depthwise convolution lies after the target layer (MobileNet-style networks);
+ * - wasm `UnsortedSegmentSum` — added: missing too; it is the gradient of `gather` (GatherV2 in
+ *   converted GraphModels);
  * - webgl `MaxPoolGrad` — replaced: the webgl one routes a window's gradient to its last
  *   maximum where the others take the first, so tied windows (e.g. relu6 at 6) differed;
  * - webgpu `MaxPoolGrad` — replaced, for the same reason as webgl's.
@@ -26,6 +29,7 @@ const KERNELS: readonly tf.KernelConfig[] = [
   webgpuMaxPoolGradConfig,
   conv2dBackpropFilterConfig,
   ...depthwiseBackpropConfigs,
+  unsortedSegmentSumConfig,
 ];
 
 const installedFor = new Set<string>();

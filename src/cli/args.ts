@@ -3,7 +3,7 @@ import { COLORMAPS, type ColormapName, isColormapName } from '../core/colormap';
 import { PREPROCESS_MODES, type PreprocessMode } from '../core/preprocess';
 import { GradCamError } from '../errors';
 import { CAM_METHODS, type CamMethodName } from '../methods/method';
-import type { PixelScale } from '../node/image';
+import { DEFAULT_MAX_PIXELS, type PixelScale } from '../node/image';
 import { messageOf } from '../node/message';
 
 /** A mistake on the command line: reported with a pointer to `--help`, exit status 2. */
@@ -29,6 +29,10 @@ export interface ExplainArgs {
   readonly classTarget?: number | string;
   readonly topK?: number;
   readonly method: CamMethodName;
+  /** The model output to explain (`--output`), for a model with several. */
+  readonly output?: string;
+  /** Faster-ScoreCAM: channels scored per image (`--max-channels`, scorecam and ablationcam). */
+  readonly maxChannels?: number;
   readonly colormap: ColormapName;
   readonly alpha: number;
   readonly out: string;
@@ -41,7 +45,11 @@ export interface ExplainArgs {
   readonly std?: readonly [number, number, number];
   /** keras.applications preprocessing by name; excludes scale, mean and std. */
   readonly preprocess?: PreprocessMode;
+  /** Largest image accepted, in pixels (checked before decoding). */
+  readonly maxPixels: number;
   readonly quiet: boolean;
+  /** Add each map's faithfulness metrics (tfjs-gradcam/metrics) to the output and the summary. */
+  readonly metrics: boolean;
 }
 
 /** The parsed command line. */
@@ -56,16 +64,20 @@ const OPTIONS = {
   class: { type: 'string', short: 'c' },
   'top-k': { type: 'string', short: 'k' },
   method: { type: 'string' },
+  output: { type: 'string' },
+  'max-channels': { type: 'string' },
   colormap: { type: 'string' },
   alpha: { type: 'string', short: 'a' },
   out: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
+  metrics: { type: 'boolean' },
   labels: { type: 'string' },
   backend: { type: 'string' },
   scale: { type: 'string' },
   mean: { type: 'string' },
   std: { type: 'string' },
   preprocess: { type: 'string' },
+  'max-pixels': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -98,6 +110,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   const layers = values.layer?.flatMap((l) => l.split(',')).map((l) => l.trim());
   if (layers?.some((l) => l === '')) throw new UsageError('--layer needs a layer name.');
+  const method = oneOf('--method', values.method ?? 'gradcam', CAM_METHODS);
+  const maxChannels = values['max-channels'] === undefined ? undefined : positiveInt('--max-channels', values['max-channels']);
+  if (maxChannels !== undefined && method !== 'scorecam' && method !== 'ablationcam') {
+    throw new UsageError(`--max-channels applies to --method scorecam or ablationcam (got ${method}).`);
+  }
 
   return {
     kind: 'explain',
@@ -107,7 +124,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
       layers,
       classTarget: values.class === undefined ? undefined : classTarget(values.class),
       topK: values['top-k'] === undefined ? undefined : positiveInt('--top-k', values['top-k']),
-      method: oneOf('--method', values.method ?? 'gradcam', CAM_METHODS),
+      method,
+      output: nonEmpty('--output', values.output),
+      maxChannels,
       colormap: colormap(values.colormap ?? 'jet'),
       alpha: alpha(values.alpha ?? '0.4'),
       out: nonEmpty('--out', values.out) ?? DEFAULT_OUT,
@@ -118,7 +137,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
       mean: values.mean === undefined ? undefined : triple('--mean', values.mean, false),
       std: values.std === undefined ? undefined : triple('--std', values.std, true),
       preprocess: values.preprocess === undefined ? undefined : oneOf('--preprocess', values.preprocess, PREPROCESS_MODES),
+      maxPixels: values['max-pixels'] === undefined ? DEFAULT_MAX_PIXELS : positiveInt('--max-pixels', values['max-pixels']),
       quiet: values.quiet ?? false,
+      metrics: values.metrics ?? false,
     },
   };
 }

@@ -15,6 +15,7 @@ import { type Preprocessing, type RawImage, decodeRaw, modelInputSize, rawToTens
 import { type ExplainArgs, UsageError } from './args';
 import { PROGRAM } from './help';
 import { collectInputs, outputStems } from './inputs';
+import { type MapMetrics, mapMetrics, metricsSummary } from './metrics';
 import { type OutputStream, ProgressBar } from './progress';
 
 /** The command's streams. */
@@ -36,6 +37,8 @@ interface Explained extends Prediction {
   readonly logit: number;
   readonly overlay: string;
   readonly heatmap: string;
+  /** With --metrics. */
+  readonly metrics?: MapMetrics;
 }
 
 /** What the model, its labels and the options fix for every image. */
@@ -45,7 +48,7 @@ interface Setup {
   readonly labels?: readonly string[];
   readonly numClasses: number;
   readonly inputSize?: readonly [number, number];
-  readonly preprocessing: Omit<Preprocessing, 'size'>;
+  readonly preprocessing: Pick<Preprocessing, 'scale' | 'mean' | 'std'>;
   /** `--preprocess`: Keras's preprocessing on 0–255 pixels, instead of `preprocessing`. */
   readonly preprocess?: PreprocessMode;
   readonly classIndex?: number;
@@ -85,6 +88,7 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
   let failed = 0;
   let files = 0;
   let stop: GradCamError | undefined;
+  const measured: MapMetrics[] = [];
   try {
     for (const [i, item] of items.entries()) {
       progress.update(i, item.file);
@@ -93,6 +97,7 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
         const result = await explainImage(item.file, stems[i], setup, args);
         done++;
         files += result.explained.length * 2;
+        for (const e of result.explained) if (e.metrics !== undefined) measured.push(e.metrics);
         say(io.stdout, args.json ? `${JSON.stringify(result)}\n` : humanLine(result));
       } catch (err) {
         failed++;
@@ -120,6 +125,7 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
     return 1;
   }
   if (!args.quiet) io.stderr.write(`${summary(done, failed, items.length, files, args.out, performance.now() - started)}\n`);
+  if (!args.quiet && measured.length > 0) io.stderr.write(`${metricsSummary(measured)}\n`);
   return failed > 0 ? 1 : 0;
 }
 
@@ -140,13 +146,13 @@ async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined>
     return undefined;
   }
   try {
-    const { numClasses, inputSize } = checkModel(model);
+    const { numClasses, inputSize } = checkModel(model, args.output);
     if (args.labels !== undefined) labels = await readLabels(args.labels, numClasses);
     const classIndex = args.classTarget === undefined ? undefined : resolveClass(args.classTarget, numClasses, labels);
     if (args.topK !== undefined && args.topK > numClasses) {
       throw new UsageError(`--top-k must be at most ${numClasses}, the number of classes of the model (got ${args.topK}).`);
     }
-    const explainer = makeExplainer(model, args.layers);
+    const explainer = makeExplainer(model, args.layers, args.output);
     return {
       model,
       explainer,
@@ -166,19 +172,28 @@ async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined>
   }
 }
 
-/** The model's class count and input size; the command explains RGB image classifiers. */
-function checkModel(model: LayersModel): { numClasses: number; inputSize?: readonly [number, number] } {
+/**
+ * The explained output's class count and the input size; the command explains RGB image
+ * classifiers: one of a model's outputs (`--output` when there are several) must be class scores.
+ */
+function checkModel(model: LayersModel, outputName: string | undefined): { numClasses: number; inputSize?: readonly [number, number] } {
   const inputSize = modelInputSize(model);
   const channels = model.inputs[0].shape[3];
   if (channels != null && channels !== 3) {
     throw new GradCamError('UNSUPPORTED_MODEL', `The model takes ${channels}-channel images; ${PROGRAM} feeds RGB images (3 channels).`);
   }
-  const outputs = model.outputs.map((o) => o.shape);
-  const numClasses = outputs.length === 1 && outputs[0].length === 2 ? outputs[0][1] : null;
+  const names = model.outputs.map((o) => o.sourceLayer.name);
+  if (outputName === undefined && names.length > 1) {
+    throw new UsageError(`the model has ${names.length} outputs (${names.join(', ')}): choose the classifier's with --output NAME.`);
+  }
+  const at = outputName === undefined ? 0 : names.indexOf(outputName);
+  if (at < 0) throw new UsageError(`--output '${outputName}' is not one of the model's outputs: ${names.join(', ')}.`);
+  const shape = model.outputs[at].shape;
+  const numClasses = shape.length === 2 ? shape[1] : null;
   if (numClasses == null) {
     throw new GradCamError(
       'UNSUPPORTED_MODEL',
-      `${PROGRAM} explains classifiers with one output of class scores [N,K]; the model outputs ${outputs.map(formatShape).join(', ')}.`,
+      `${PROGRAM} explains classifiers, whose output is class scores [N,K]; the ${outputName === undefined ? 'model outputs' : `output '${outputName}' is`} ${formatShape(shape)}.`,
     );
   }
   return { numClasses, inputSize };
@@ -213,9 +228,9 @@ function resolveClass(target: number | string, numClasses: number, labels: reado
   return index;
 }
 
-function makeExplainer(model: LayersModel, layers: readonly string[] | undefined): GradCam {
+function makeExplainer(model: LayersModel, layers: readonly string[] | undefined, outputName: string | undefined): GradCam {
   try {
-    return new GradCam(model, { layerName: layers });
+    return new GradCam(model, { layerName: layers, outputName });
   } catch (err) {
     // A layer the user named that does not fit is a command-line mistake.
     const code = err instanceof GradCamError ? err.code : undefined;
@@ -246,18 +261,19 @@ function toInput(pixels: tf.Tensor3D, mode: PreprocessMode | undefined): tf.Tens
 }
 
 async function explainImage(file: string, stem: string, setup: Setup, args: ExplainArgs): Promise<ImageResult> {
-  const raw = await decodeRaw(file);
+  const raw = await decodeRaw(file, args.maxPixels);
   const input = toInput(rawToTensor(await resizeRaw(raw, setup.inputSize), setup.preprocessing), setup.preprocess);
   let results: GradCamResult[] = [];
   try {
-    const scores = await predict(setup.model, input);
-    const ranked = scores.map((score, c) => ({ c, score })).sort((a, b) => b.score - a.score);
-    const prediction = (c: number): Prediction => ({ class: c, ...(setup.labels ? { label: setup.labels[c] } : {}), score: round(scores[c]) });
-    const options = { method: args.method };
+    const options = { method: args.method, maxChannels: args.maxChannels };
     results =
       args.topK !== undefined
         ? setup.explainer.explainTopK(input, args.topK, options)
         : [setup.explainer.explain(input, { ...options, classIndex: setup.classIndex })];
+    // The model's prediction, from the explanation's own forward pass.
+    const scores = Array.from(await results[0].output.data());
+    const ranked = scores.map((score, c) => ({ c, score })).sort((a, b) => b.score - a.score);
+    const prediction = (c: number): Prediction => ({ class: c, ...(setup.labels ? { label: setup.labels[c] } : {}), score: round(scores[c]) });
     const explained: Explained[] = [];
     for (const [rank, result] of results.entries()) {
       const c = result.classIndex[0];
@@ -265,7 +281,8 @@ async function explainImage(file: string, stem: string, setup: Setup, args: Expl
       const overlay = path.join(args.out, `${name}.overlay.png`);
       const heatmap = path.join(args.out, `${name}.heatmap.png`);
       await writeMaps(raw, result.heatmap, overlay, heatmap, args);
-      explained.push({ ...prediction(c), logit: round(result.scores[0]), overlay, heatmap });
+      const metrics = args.metrics ? roundAll(await mapMetrics(setup.model, input, result.heatmap, c)) : undefined;
+      explained.push({ ...prediction(c), logit: round(result.scores[0]), overlay, heatmap, ...(metrics ? { metrics } : {}) });
     }
     return {
       file,
@@ -279,16 +296,6 @@ async function explainImage(file: string, stem: string, setup: Setup, args: Expl
   } finally {
     input.dispose();
     for (const r of results) r.dispose();
-  }
-}
-
-/** The model's outputs for one image. */
-async function predict(model: LayersModel, input: tf.Tensor3D): Promise<number[]> {
-  const output = tf.tidy(() => model.predict(tf.expandDims(input, 0)) as tf.Tensor);
-  try {
-    return Array.from(await output.data());
-  } finally {
-    output.dispose();
   }
 }
 
@@ -337,6 +344,10 @@ function safeName(name: string): string {
 
 function round(x: number): number {
   return Number(x.toPrecision(6));
+}
+
+function roundAll(m: MapMetrics): MapMetrics {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round(v)])) as unknown as MapMetrics;
 }
 
 function report(io: CliIO, message: string): void {

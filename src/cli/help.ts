@@ -1,5 +1,6 @@
 import { COLORMAPS } from '../core/colormap';
 import { CAM_METHODS } from '../methods/method';
+import { DEFAULT_MAX_PIXELS } from '../node/image';
 import { DEFAULT_OUT } from './args';
 
 /** The program's name, as users type it. */
@@ -56,12 +57,17 @@ Model:
                         caffe (BGR, mean subtracted: VGG16, ResNet50), tf
                         (-1..1: MobileNet(V2), Inception, Xception), torch
                         (DenseNet), none (0-255: EfficientNet, ConvNeXt)
+      --max-pixels N    largest image accepted, width x height, checked
+                        before decoding (default: ${DEFAULT_MAX_PIXELS})
 
 Explanation:
   -c, --class N         explain class N (an index, or a name from the labels)
                         instead of each image's top class
   -k, --top-k K         explain each image's K top classes
       --method NAME     ${list(CAM_METHODS)}
+      --max-channels N  scorecam/ablationcam: score only each image's N channels
+                        of largest variance (Faster-ScoreCAM)
+      --output NAME     the model output to explain, for a model with several
       --colormap NAME   ${list(COLORMAPS)}
   -a, --alpha A         opacity of the heatmap in the overlay, 0 to 1
                         (default 0.4)
@@ -70,6 +76,10 @@ Output:
   -o, --out DIR         output folder, created if needed (default: ${DEFAULT_OUT})
       --json            print one JSON object per image on stdout
   -q, --quiet           no progress bar and no summary
+      --metrics         add each map's faithfulness metrics (average drop and
+                        increase, ROAD combined, deletion, insertion; see
+                        docs/metrics.md) to its line and their means to the
+                        summary (seconds per image: ROAD imputes 18 times)
 
 Other:
       --backend NAME    wasm (default) or cpu

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradCamError, formatShape } from '../errors';
+import { assertTensor } from './assert';
 import { COLORMAPS, type ColormapName, applyColormap, isColormapName } from './colormap';
 
 /** Options of {@link blend}. */
@@ -26,11 +27,14 @@ export interface BlendOptions {
  * @param image `[H,W,3]` or `[N,H,W,3]`, values in [0, 1] or [0, 255] (see `range`).
  * @param heatmap `[H,W]` or `[N,H,W]`, values in [0, 1] (clipped).
  * @returns float32 overlay(s) in the image's range.
- * @throws GradCamError `SHAPE_MISMATCH`, `BAD_OPTION` or `UNKNOWN_COLORMAP`.
+ * @throws GradCamError `SHAPE_MISMATCH`, `BAD_OPTION`, `UNKNOWN_COLORMAP`, or `BAD_INPUT` for an
+ *   argument that is not a numeric tensor.
  */
 export function blend(image: tf.Tensor, heatmap: tf.Tensor, options: BlendOptions = {}): tf.Tensor {
-  const { alpha = 0.4, colormap = 'jet' } = options;
-  const range = options.range ?? (image.dtype === 'int32' ? 255 : 1);
+  assertTensor(image, 'image', '[H,W,3] or [N,H,W,3]');
+  assertTensor(heatmap, 'heatmap', '[H,W] or [N,H,W]');
+  const { alpha = 0.4, colormap = 'jet' } = options ?? {};
+  const range = options?.range ?? (image.dtype === 'int32' ? 255 : 1);
   if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) {
     throw new GradCamError('BAD_OPTION', `alpha is the heatmap's opacity and must be in [0, 1], got ${alpha}.`);
   }

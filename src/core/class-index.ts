@@ -8,6 +8,9 @@ export type ClassIndex = number | readonly number[];
  * `BAD_CLASS_INDEX` with the offending value. `numClasses` is checked when known.
  */
 export function classIndexPerImage(classIndex: ClassIndex, batch: number, numClasses?: number): number[] {
+  if (typeof classIndex !== 'number' && !Array.isArray(classIndex)) {
+    throw new GradCamError('BAD_CLASS_INDEX', `classIndex must be a class number or an array of them (one per image), got ${classIndex === null ? 'null' : typeof classIndex}.`);
+  }
   const list = typeof classIndex === 'number' ? new Array<number>(batch).fill(classIndex) : [...classIndex];
   if (list.length !== batch) {
     throw new GradCamError(

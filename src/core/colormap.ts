@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { lookupRows } from '../backends/lookup';
 import { GradCamError } from '../errors';
+import { assertTensor } from './assert';
 import { COLORMAP_HEX } from './colormap-data';
 
 /** The colour maps this library ships, as 256-entry lookup tables (see `colormap-data.ts`). */
@@ -35,7 +36,7 @@ export function isColormapName(name: string): name is ColormapName {
  *
  * @param name One of {@link COLORMAPS}.
  * @returns A `Float32Array` of length 768 (`[r0, g0, b0, r1, …]`).
- * @throws Error for a name that is not in {@link COLORMAPS}.
+ * @throws GradCamError `UNKNOWN_COLORMAP` for a name that is not in {@link COLORMAPS}.
  */
 export function colormapTable(name: ColormapName): Float32Array {
   const cached = decoded.get(name);
@@ -67,9 +68,11 @@ export function colormapTable(name: ColormapName): Float32Array {
  * @param heatmap Any shape, values expected in [0,1] (others are clipped).
  * @param name One of {@link COLORMAPS}; defaults to `'jet'`.
  * @returns float32 tensor of shape `[...heatmap.shape, 3]`.
- * @throws Error for a name that is not in {@link COLORMAPS}.
+ * @throws GradCamError `UNKNOWN_COLORMAP` for a name that is not in {@link COLORMAPS};
+ *   `BAD_INPUT` when `heatmap` is not a numeric tensor.
  */
 export function applyColormap(heatmap: tf.Tensor, name: ColormapName = 'jet'): tf.Tensor {
+  assertTensor(heatmap, 'heatmap', '(any shape, values in [0, 1])');
   const table = colormapTable(name);
   return tf.tidy(() => {
     const clipped = tf.clipByValue(tf.cast(heatmap, 'float32'), 0, 1);

@@ -64,7 +64,7 @@ export function gradientsOfScores(score: (a: tf.Tensor4D) => tf.Tensor1D, activa
   ensureGradientKernels();
   const seed = tf.ones([batch]) as tf.Tensor1D;
   try {
-    const { value, grad } = tf.valueAndGrad(scoreSafely)(activations, seed);
+    const { value, grad } = withGradientErrors(() => tf.valueAndGrad(scoreSafely)(activations, seed));
     if (failure !== undefined) {
       tf.dispose([value, grad]);
       throw failure;
@@ -76,10 +76,44 @@ export function gradientsOfScores(score: (a: tf.Tensor4D) => tf.Tensor1D, activa
 }
 
 /**
+ * Frees what a backward pass that failed half-way leaves: the tensors its tape saved for the
+ * backward pass, as tfjs does itself after a backward pass that succeeds.
+ */
+function releaseTape(): void {
+  const state = tf.engine().state as unknown as { gradientDepth: number; activeTape: Array<{ saved?: tf.Tensor[] }> | null };
+  if (state.gradientDepth !== 0 || state.activeTape === null) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
+}
+
+/** Runs `f`, turning tfjs's "gradient function not found for Op" into a GradCamError that says what to do. */
+function withGradientErrors<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    const op = err instanceof Error ? /gradient function not found for (\w+)/.exec(err.message)?.[1] : undefined;
+    if (op === undefined) throw err;
+    releaseTape();
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `The op ${op}, after the target layer, has no gradient in TensorFlow.js, so gradient methods cannot pass ` +
+        'through it. Use a gradient-free method (scorecam, ablationcam or eigencam), or a target layer after that op.',
+    );
+  }
+}
+
+/**
  * Picks each row's score for its class with a one-hot mask (no `gather`, whose gradient some
  * backends lack): `scores [B,K]`, `classes [B]` int32 → `[B]`.
+ *
+ * @throws GradCamError `SHAPE_MISMATCH` for other ranks or batch sizes.
  */
 export function selectClassScores(scores: tf.Tensor2D, classes: tf.Tensor1D): tf.Tensor1D {
+  assertRank(scores, 2, 'scores', '[B,K]');
+  assertRank(classes, 1, 'classes', '[B]');
+  if (classes.shape[0] !== scores.shape[0]) {
+    throw new GradCamError('SHAPE_MISMATCH', `classes ${formatShape(classes.shape)} must have one entry per row of scores ${formatShape(scores.shape)}.`);
+  }
   return tf.tidy(() => {
     const numClasses = scores.shape[1];
     // oneHot needs depth ≥ 2, and the wasm kernel ignores its dtype argument: hence the cast.

@@ -10,12 +10,13 @@ import { assertRank } from './assert';
  * @param maps `[N,h,w]`.
  * @param size `[H, W]`, the output size (usually the input image's).
  * @returns `[N,H,W]`.
+ * @throws GradCamError `SHAPE_MISMATCH` unless `maps` is 3-D; `BAD_OPTION` for a bad size.
  */
 export function bilinearResize(maps: tf.Tensor3D, size: readonly [number, number]): tf.Tensor3D {
   assertRank(maps, 3, 'maps', '[N,h,w]');
-  const [height, width] = size;
-  if (!isPositiveInt(height) || !isPositiveInt(width)) {
-    throw new GradCamError('BAD_OPTION', `size must be [H, W] with positive integers, got [${size.join(', ')}].`);
+  const [height, width]: readonly unknown[] = Array.isArray(size) ? size : [];
+  if (!Array.isArray(size) || size.length !== 2 || !isPositiveInt(height) || !isPositiveInt(width)) {
+    throw new GradCamError('BAD_OPTION', `size must be [H, W] with positive integers, got ${Array.isArray(size) ? `[${size.join(', ')}]` : String(size)}.`);
   }
   return tf.tidy(() => {
     const channelsLast = tf.expandDims(maps, 3) as tf.Tensor4D;
@@ -24,6 +25,6 @@ export function bilinearResize(maps: tf.Tensor3D, size: readonly [number, number
   });
 }
 
-function isPositiveInt(x: number): boolean {
-  return Number.isInteger(x) && x > 0;
+function isPositiveInt(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x > 0;
 }

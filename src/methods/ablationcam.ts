@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CamMethod } from './method';
-import { scoreChannelChunks } from './channel-chunks';
+import { channelScoringMethod, chunkChannelNumbers } from './channel-chunks';
 
 /** How far below the activations' minimum a channel is pushed when 0 would not remove it. */
 const ABLATION_OFFSET = 1e7;
@@ -18,36 +18,29 @@ const ABLATION_OFFSET = 1e7;
  * non-finite weights, as in pytorch-grad-cam.
  *
  * Costs N·C passes of the head, `inputs.batchSize` ablated copies at a time; `inputs.progress`
- * counts them. pytorch-grad-cam's experimental `ratio_channels_to_ablate` (ablating only the
- * channels an SVD heuristic ranks highest) is left out: every channel is ablated.
+ * counts them. With `inputs.maxChannels`, only each image's channels of largest spatial variance
+ * are ablated (as Faster-ScoreCAM chooses them); the others weigh 0. pytorch-grad-cam's
+ * experimental `ratio_channels_to_ablate` (ablating only the channels an SVD heuristic ranks
+ * highest) is left out.
  */
-export const ablationCam: CamMethod = {
+export const ablationCam: CamMethod = channelScoringMethod({
   name: 'ablationcam',
-  needsGradients: false,
-  compute: (inputs) => {
+  scoreChunk: (inputs, image, chunk) => {
     const a = inputs.activations;
     const [, h, w, c] = a.shape;
-    const ablatedScores = scoreChannelChunks(inputs, 'ablationcam', (image, first, count) => {
-      const own = tf.slice(a, [image, 0, 0, 0], [1, h, w, c]);
-      const lowest = tf.min(own);
-      const value = tf.where(tf.equal(lowest, 0), tf.zerosLike(lowest), tf.sub(lowest, ABLATION_OFFSET));
-      // Copy i ablates channel first + i: a one-hot channel mask per copy, [B,1,1,C].
-      const ablated = tf.reshape(tf.range(first, first + count, 1, 'int32'), [count, 1]);
-      const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
-      const mask = tf.reshape(tf.cast(tf.equal(ablated, channel), 'float32'), [count, 1, 1, c]);
-      // Exact for finite activations: A·1 + v·0 = A and A·0 + v·1 = v.
-      const copies = tf.add(tf.mul(own, tf.sub(1, mask)), tf.mul(value, mask));
-      return inputs.scoreActivations(image, copies as tf.Tensor4D);
-    });
-    try {
-      return {
-        weights: tf.tidy(() => {
-          const score = tf.reshape(inputs.scores, [-1, 1]);
-          return tf.div(tf.sub(score, ablatedScores), score) as tf.Tensor2D;
-        }),
-      };
-    } finally {
-      ablatedScores.dispose();
-    }
+    const own = tf.slice(a, [image, 0, 0, 0], [1, h, w, c]);
+    const lowest = tf.min(own);
+    const value = tf.where(tf.equal(lowest, 0), tf.zerosLike(lowest), tf.sub(lowest, ABLATION_OFFSET));
+    // Copy i ablates the chunk's i-th channel: a one-hot channel mask per copy, [B,1,1,C].
+    const ablated = tf.reshape(chunkChannelNumbers(chunk), [chunk.count, 1]);
+    const channel = tf.reshape(tf.range(0, c, 1, 'int32'), [1, c]);
+    const mask = tf.reshape(tf.cast(tf.equal(ablated, channel), 'float32'), [chunk.count, 1, 1, c]);
+    // Exact for finite activations: A·1 + v·0 = A and A·0 + v·1 = v.
+    const copies = tf.add(tf.mul(own, tf.sub(1, mask)), tf.mul(value, mask));
+    return inputs.scoreActivations(image, copies as tf.Tensor4D);
   },
-};
+  weights: (inputs, ablatedScores) => {
+    const score = tf.reshape(inputs.scores, [-1, 1]);
+    return tf.div(tf.sub(score, ablatedScores), score) as tf.Tensor2D;
+  },
+});

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Steps } from '../steps';
 
 /** The CAM methods `GradCam.explain` offers, by the names pytorch-grad-cam users know. */
 export const CAM_METHODS = [
@@ -47,6 +48,11 @@ export interface MethodInputs {
   gapClassWeights(): tf.Tensor2D;
   /** How many variants a perturbation method may score in one forward pass. */
   readonly batchSize: number;
+  /**
+   * Perturbation methods: score only each image's `maxChannels` channels of largest spatial
+   * variance (Faster-ScoreCAM); the others get weight 0. Undefined: every channel.
+   */
+  readonly maxChannels?: number;
   /** Reports progress of a long method (e.g. `done` of `total` forward passes). */
   progress(done: number, total: number): void;
 }
@@ -67,6 +73,12 @@ export interface CamMethod {
   /** Whether the pipeline must compute gradients for it. */
   readonly needsGradients: boolean;
   compute(inputs: MethodInputs): MethodOutput;
+  /**
+   * Methods that run many forward passes (ScoreCAM, AblationCAM): the same channel weights
+   * `[N,C]` as `compute`, in steps that pause between chunks of passes, so that `explainAsync`
+   * hands the event loop back there. The pipeline runs it outside any `tf.tidy`.
+   */
+  readonly weightSteps?: (inputs: MethodInputs) => Steps<tf.Tensor2D>;
 }
 
 /** The gradients of a gradient method, with a clear error if the pipeline did not provide them. */

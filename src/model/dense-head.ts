@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Layer } from './graph';
-import { activationName } from './score';
+import { activationName, hasFinalActivation } from './score';
 
 /**
  * Dense layers after the target layer, differentiated cheaply.
@@ -26,7 +26,7 @@ function denseActivation(layer: Layer, dropSoftmax: boolean): 'linear' | 'relu' 
   if (layer.getClassName() !== 'Dense') return null;
   const activation = activationName(layer);
   if (activation === 'linear' || activation === 'relu') return activation;
-  if (activation === 'softmax' && dropSoftmax) return 'linear';
+  if (dropSoftmax && hasFinalActivation(layer)) return 'linear';
   return null;
 }
 
@@ -63,7 +63,7 @@ export function createKernelCache(layers: readonly Layer[]): KernelCache {
 
 /**
  * A Dense layer on `[B,in]` input with a gradient for the input only. `dropSoftmax`: a softmax
- * activation is left out (the layer yields logits).
+ * (or sigmoid) activation is left out (the layer yields logits).
  */
 export function applyDense(layer: Layer, x: tf.Tensor2D, dropSoftmax: boolean, transposed?: tf.Tensor2D): tf.Tensor2D {
   const activation = denseActivation(layer, dropSoftmax);

@@ -31,13 +31,13 @@ export interface FeatureMapLayer extends LayerEntry {
 /**
  * The layers whose output is a feature map `[N,h,w,C]` with h·w > 1, in execution order
  * (a nested model's own layers come right after the model itself), leaving out the layer that
- * produces the model's output. Decided by output shape, so any layer type qualifies.
+ * produces the model's output. Only layers that feed `outputs` (default: all the model's) count. Decided by output shape, so any layer type qualifies.
  */
-export function featureMapLayers(model: LayersModel): FeatureMapLayer[] {
+export function featureMapLayers(model: LayersModel, outputs: readonly SymbolicTensor[] = model.outputs): FeatureMapLayer[] {
   const pathOf = new Map(listLayers(model).map((e) => [e.layer, e.path] as const));
   const found: FeatureMapLayer[] = [];
   // The model's own output (e.g. a segmentation map) has nothing after it to explain from.
-  const final = new Set<SymbolicTensor>(model.outputs);
+  const final = new Set<SymbolicTensor>(outputs);
   const walk = (outputs: readonly SymbolicTensor[]): void => {
     for (const call of callsInOrder(outputs)) {
       const path = pathOf.get(call.layer);
@@ -51,7 +51,7 @@ export function featureMapLayers(model: LayersModel): FeatureMapLayer[] {
       }
     }
   };
-  walk(model.outputs);
+  walk(outputs);
   // A layer reached twice (shared) keeps its last position.
   return found.filter((e, i) => found.findIndex((f, j) => j > i && f.layer === e.layer) === -1);
 }
@@ -65,11 +65,11 @@ function isSpatial(shape: ReadonlyArray<number | null>): boolean {
 /**
  * Finds the target layer: by path (`block5_conv3`, `mobilenet/conv_pw_13_relu`), by a bare
  * name that is unique among nested layers, or — when `name` is omitted — the last layer with a
- * spatial feature-map output.
+ * spatial feature-map output that feeds `outputs` (default: all the model's).
  */
-export function resolveTargetLayer(model: LayersModel, name?: string): LayerEntry {
+export function resolveTargetLayer(model: LayersModel, name?: string, outputs: readonly SymbolicTensor[] = model.outputs): LayerEntry {
   if (name === undefined) {
-    const candidates = featureMapLayers(model);
+    const candidates = featureMapLayers(model, outputs);
     const last = candidates[candidates.length - 1];
     if (last === undefined) {
       throw new GradCamError(

@@ -14,8 +14,12 @@ import {
 
 /**
  * Grad-CAM differentiates the class score *before* the softmax: through a softmax every class
- * competes with every other, and the map of a confident class washes out.
+ * competes with every other, and the map of a confident class washes out. A final sigmoid (a
+ * single-logit or multi-label model) is dropped by the same rule: it only saturates.
  */
+
+/** The output activations dropped to get scores. */
+const FINAL_ACTIVATIONS: readonly unknown[] = ['softmax', 'sigmoid'];
 
 /** An activation that passes its input through, for computing a layer without its activation. */
 const LINEAR = { apply: (x: tf.Tensor): tf.Tensor => x, getClassName: (): string => 'linear' };
@@ -25,14 +29,19 @@ export function activationName(layer: Layer): unknown {
   return (layer.getConfig() as { activation?: unknown }).activation;
 }
 
-/** A layer that is only a softmax: an `Activation('softmax')` or a `Softmax` layer. */
-function isSoftmaxOnly(layer: Layer): boolean {
-  return layer.getClassName() === 'Softmax' || (layer.getClassName() === 'Activation' && activationName(layer) === 'softmax');
+/** Whether a layer's `activation` is a final one that scores leave out (softmax, sigmoid). */
+export function hasFinalActivation(layer: Layer): boolean {
+  return FINAL_ACTIVATIONS.includes(activationName(layer));
+}
+
+/** A layer that is only a final activation: a `Softmax` layer, or an `Activation('softmax'|'sigmoid')`. */
+function isFinalActivationOnly(layer: Layer): boolean {
+  return layer.getClassName() === 'Softmax' || (layer.getClassName() === 'Activation' && hasFinalActivation(layer));
 }
 
 /**
- * Evaluates a layer so that it yields pre-softmax scores: a softmax-only layer passes its input
- * through, a layer with a fused softmax runs without it, a nested model does the same for its
+ * Evaluates a layer so that it yields pre-softmax scores: a softmax-only (or sigmoid-only) layer
+ * passes its input through, a layer with a fused softmax (or sigmoid) runs without it, a nested model does the same for its
  * own output layer, and any other layer runs as usual.
  *
  * The fused case runs the layer's own `call` on a prototype-linked view of the layer whose
@@ -41,9 +50,24 @@ function isSoftmaxOnly(layer: Layer): boolean {
  */
 export function applyForScores(layer: Layer, inputs: tf.Tensor[]): tf.Tensor[] {
   if (isContainer(layer)) return runGraph(layer, inputs, layer.outputs[0]);
-  if (isSoftmaxOnly(layer)) return [inputs[0]];
-  if (activationName(layer) === 'softmax') return callWithoutActivation(layer, inputs);
+  if (isFinalActivationOnly(layer)) return [inputs[0]];
+  if (hasFinalActivation(layer)) return callWithoutActivation(layer, inputs);
   return applyLayer(layer, inputs);
+}
+
+/**
+ * What {@link applyForScores} left out of the output `scored` (a symbolic tensor of the graph):
+ * from the scores it computed for it, the output as `predict` gives it.
+ */
+export function finishScores(scored: SymbolicTensor, scores: tf.Tensor): tf.Tensor {
+  const layer = scored.sourceLayer as Layer;
+  if (isContainer(layer)) {
+    // applyForScores scores a nested model's first output only.
+    return (scored.outputTensorIndex ?? 0) === 0 ? finishScores(layer.outputs[0], scores) : scores;
+  }
+  if (isFinalActivationOnly(layer)) return applyLayer(layer, [scores])[0];
+  if (hasFinalActivation(layer)) return (layer as unknown as { activation: { apply(x: tf.Tensor): tf.Tensor } }).activation.apply(scores);
+  return scores;
 }
 
 /**

@@ -1,11 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { selectRows } from '../core/rows';
 import type { ScoreHead } from '../core/gradients';
 import { GradCamError, formatShape } from '../errors';
+import { featurePass } from './feature-pass';
+import { type ModelPorts, type OtherInputs, otherInputBatches, resolvePorts, withImages } from './feeds';
 import { toInputBatch } from './input';
 import { resolveTargetLayer } from './layers';
 import { type KernelCache, createKernelCache } from './dense-head';
-import { type HeadOptions, type SplitPlan, headLayers, planSplit, runBody, scoreHead } from './split';
+import { type ReshapeTransform, type TokenGrid, planTokenGrid } from './reshape';
+import {
+  type HeadOptions,
+  type HeadOutputs,
+  type SplitPlan,
+  headLayers,
+  outputsHead,
+  planSplit,
+  runBody,
+  scoreHead,
+  targetCall,
+  withGrid,
+} from './split';
 
 /** One forward pass of the body: the target layer's activations and the head that continues from them. */
 export interface FeaturePass {
@@ -24,6 +39,16 @@ export interface FeaturePass {
    * Call it inside `tf.tidy` or dispose what it returns.
    */
   headFor(options: HeadOptions): (activations: tf.Tensor4D) => tf.Tensor;
+  /**
+   * As {@link FeaturePass.headFor}, also returning the model's output as `predict` gives it,
+   * from the same head pass. The caller owns both tensors.
+   */
+  headWithOutput(options: HeadOptions): (activations: tf.Tensor4D) => HeadOutputs;
+  /**
+   * A new forward pass over variants `[B,H,W,C]` of image `image` of this pass, the model's
+   * other inputs held at that image's values. Dispose it when done.
+   */
+  forwardVariants(image: number, images: tf.Tensor4D): FeaturePass;
   /** Frees the activations and the tensors the head keeps. */
   dispose(): void;
 }
@@ -32,14 +57,19 @@ export interface FeaturePass {
 export interface ModelSplit {
   /** The target layer's path (`conv5`, or `outer/inner` inside a nested model). */
   readonly layerName: string;
-  /** The model's input shape, `[null,H,W,C]`. */
+  /** The model's image input shape, `[null,H,W,C]`. */
   readonly inputShape: ReadonlyArray<number | null>;
-  /** The model's output shape, e.g. `[null,K]`. */
+  /** The explained output's shape, e.g. `[null,K]`. */
   readonly outputShape: ReadonlyArray<number | null>;
-  /** The number of classes K when the model outputs class scores `[N,K]`, else undefined. */
+  /** The number of classes K when the explained output is class scores `[N,K]`, else undefined. */
   readonly numClasses: number | undefined;
-  /** Runs the body once on `[N,H,W,C]` (or `[H,W,C]`) images. */
-  forward(input: tf.Tensor): FeaturePass;
+  /**
+   * Runs the body once on `[N,H,W,C]` (or `[H,W,C]`) images. A model with several inputs
+   * takes the others in `otherInputs` (by input name, batch N or 1), held fixed.
+   *
+   * @throws GradCamError `BAD_INPUT` for a missing or misshapen input, `BAD_OPTION` for an unknown name.
+   */
+  forward(input: tf.Tensor, otherInputs?: OtherInputs): FeaturePass;
   /**
    * The class weights of a global-average-pooling classifier: when the layers after the target
    * are exactly GlobalAveragePooling2D (and dropout) and one Dense, that Dense's kernel `[C,K]`
@@ -60,6 +90,15 @@ export interface SplitOptions {
    * Call `dispose()` on the split to free them.
    */
   cacheTransposedKernels?: boolean;
+  /** The image input, one of `model.inputNames`; needed when the model has several inputs. */
+  inputName?: string;
+  /** The output to explain, one of `model.outputNames`; needed when the model has several outputs. */
+  outputName?: string;
+  /**
+   * Sees the target layer's activations (e.g. tokens `[N,T,C]`) as a grid `[N,h,w,C]`, such as
+   * {@link tokensToGrid}; it must move whole rows of C channels. Checked here, on the layer's shape.
+   */
+  reshapeTransform?: ReshapeTransform;
 }
 
 /**
@@ -72,76 +111,99 @@ export interface SplitOptions {
  * output layer, or a separate `Softmax`/`Activation('softmax')` layer), so gradients are of the
  * class logit, as in the Grad-CAM paper. All layers run in inference mode.
  *
- * @param model a LayersModel with one image input `[null,H,W,C]` and one output `[null,K]`.
+ * @param model a LayersModel with an image input `[null,H,W,C]` and an output `[null,...]`
+ *   (several of either: named by `inputName` / `outputName`).
  * @param layerName the target layer; `outer/inner` inside a nested model. Omitted: the last
- *   layer whose output is a feature map with a spatial size above 1×1.
- * @throws GradCamError `UNSUPPORTED_MODEL`, `UNKNOWN_LAYER`, `NOT_A_FEATURE_MAP`,
+ *   layer feeding the explained output whose output is a feature map with a spatial size above 1×1.
+ * @throws GradCamError `UNSUPPORTED_MODEL`, `BAD_OPTION`, `UNKNOWN_LAYER`, `NOT_A_FEATURE_MAP`,
  *   `NO_FEATURE_MAP_LAYER` or `SHARED_LAYER`.
  */
 export function splitModel(model: LayersModel, layerName?: string, options: SplitOptions = {}): ModelSplit {
-  const { inputShape, outputShape, numClasses } = checkModel(model);
-  const target = resolveTargetLayer(model, layerName);
-  const plan = planSplit(model.inputs, model.outputs, target.layer, target.path);
-  if (plan === undefined) {
+  assertHasInputs(model);
+  const ports = resolvePorts(model, options.inputName, options.outputName);
+  const { inputShape, outputShape, numClasses } = checkShapes(model, model.inputs[ports.imageInput], ports.output);
+  const target = resolveTargetLayer(model, layerName, [ports.output]);
+  const transform = options.reshapeTransform;
+  if (transform !== undefined && typeof transform !== 'function') {
+    throw new GradCamError('BAD_OPTION', 'reshapeTransform must be a function (activations) => grid [N,h,w,C], e.g. tokensToGrid().');
+  }
+  const planned = planSplit(model.inputs, [ports.output], target.layer, target.path, transform !== undefined);
+  if (planned === undefined) {
     throw new GradCamError(
       'UNKNOWN_LAYER',
-      `Layer "${target.path}" belongs to the model but is not on the path from its input to its output.`,
+      `Layer "${target.path}" belongs to the model but is not on the path from its image input to the explained output` +
+        `${model.outputs.length > 1 ? ` "${ports.output.sourceLayer.name}"` : ''}.`,
     );
   }
+  const grid = transform === undefined ? undefined : planTokenGrid(transform, targetCall(planned).outputs[0].shape, target.path);
+  const plan = grid === undefined ? planned : withGrid(planned, grid);
   const kernels = options.cacheTransposedKernels ? createKernelCache(headLayers(plan)) : undefined;
   return {
     layerName: target.path,
     inputShape,
     outputShape,
     numClasses,
-    forward: (input) => forward(plan, input, inputShape, kernels),
+    forward: (input, otherInputs) => {
+      const images = toInputBatch(input, inputShape);
+      try {
+        const others = otherInputBatches(plan.inputs, ports, otherInputs, images.shape[0]);
+        try {
+          return forward(plan, ports, images, others, kernels, grid);
+        } finally {
+          tf.dispose(others);
+        }
+      } finally {
+        images.dispose();
+      }
+    },
     gapClassifierKernel: () => gapClassifierKernel(plan),
-    dispose: () => kernels?.dispose(),
+    dispose: () => {
+      kernels?.dispose();
+      grid?.dispose();
+    },
   };
 }
 
 function forward(
   plan: SplitPlan,
-  input: tf.Tensor,
-  inputShape: ReadonlyArray<number | null>,
+  ports: ModelPorts,
+  images: tf.Tensor4D,
+  others: readonly tf.Tensor[],
   kernels: KernelCache | undefined,
+  grid: TokenGrid | undefined,
 ): FeaturePass {
-  const batch = toInputBatch(input, inputShape);
-  let body;
-  try {
-    body = runBody(plan, [batch]);
-  } finally {
-    batch.dispose();
-  }
-  const { activations, kept } = body;
-  const images = activations.shape[0];
-  const logits = scoreHead(plan, kept, {}, kernels);
-  return {
-    activations,
-    head: (a) => {
-      // Tensors kept from the body (skip connections) hold exactly `images` images.
-      if (kept.size > 0 && a.shape[0] !== images) {
-        throw new GradCamError(
-          'SHAPE_MISMATCH',
-          `this head continues a forward pass of ${images} images (layers after the target reuse tensors ` +
-            `from before it), so it takes activations for ${images} images, got ${formatShape(a.shape)}; ` +
-            'use headFor({ rows }) for other batches.',
-        );
-      }
-      return logits(a) as tf.Tensor2D;
-    },
-    headFor: (options) => {
-      const bad = options.rows?.find((r) => !Number.isInteger(r) || r < 0 || r >= images);
-      if (bad !== undefined) {
-        throw new GradCamError('BAD_OPTION', `rows must name images 0 to ${images - 1} of this pass, got ${bad}.`);
-      }
-      return scoreHead(plan, kept, options, kernels);
-    },
-    dispose: () => {
-      activations.dispose();
+  const body = runBody(plan, withImages(ports, images, others));
+  const { kept } = body;
+  let activations = body.activations;
+  if (grid !== undefined) {
+    // The head puts its (modified) grid back among the layer's own activations, kept here.
+    kept.set(targetCall(plan).outputs[0], activations);
+    try {
+      activations = tf.tidy(() => grid.toGrid(body.activations));
+    } catch (err) {
       for (const t of kept.values()) t.dispose();
+      throw err;
+    }
+  }
+  // The other inputs, one row per image, kept for passes over variants of one image.
+  const fixed = others.map((t) => tf.clone(t));
+  return featurePass(
+    activations,
+    kept,
+    {
+      headFor: (options) => scoreHead(plan, kept, options, kernels),
+      headWithOutput: (options) => outputsHead(plan, kept, options, kernels),
+      forwardVariants: (image, variants) => {
+        const copies = fixed.map((t) => selectRows(t, new Array<number>(variants.shape[0]).fill(image)));
+        try {
+          return forward(plan, ports, variants, copies, kernels, grid);
+        } finally {
+          tf.dispose(copies);
+        }
+      },
     },
-  };
+    fixed,
+  );
 }
 
 /** The Dense kernel of a target → GlobalAveragePooling2D → (Dropout) → Dense head, if that is the head. */
@@ -166,29 +228,37 @@ export interface ModelShapes {
 
 /**
  * Checks that `model` has one image input `[null,H,W,C]` and one batched output, and returns
- * their shapes.
+ * their shapes. (Guided backpropagation's check; {@link splitModel} takes several of either.)
  *
  * @throws GradCamError `UNSUPPORTED_MODEL` otherwise.
  */
 export function checkModel(model: LayersModel): ModelShapes {
   const names = (xs: ReadonlyArray<{ name: string }>): string => xs.map((x) => x.name).join(', ');
+  assertHasInputs(model);
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `Model "${model.name}" has ${model.inputs.length} inputs (${names(model.inputs)}) and ${model.outputs.length} ` +
+        `outputs (${names(model.outputs)}); this function supports models with one image input [N,H,W,C] and one ` +
+        'output. Wrap the part to explain in a tf.model with one input and one output.',
+    );
+  }
+  return checkShapes(model, model.inputs[0], model.outputs[0]);
+}
+
+function assertHasInputs(model: LayersModel): void {
   if (model.inputs.length === 0) {
     throw new GradCamError(
       'UNSUPPORTED_MODEL',
       `Model "${model.name}" has no input yet: give its first layer an inputShape (or call model.build) first.`,
     );
   }
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new GradCamError(
-      'UNSUPPORTED_MODEL',
-      `Model "${model.name}" has ${model.inputs.length} inputs (${names(model.inputs)}) and ${model.outputs.length} ` +
-        `outputs (${names(model.outputs)}); tfjs-gradcam supports models with one image input [N,H,W,C] and one ` +
-        'output (class scores [N,K], or anything a target function scores). Wrap the part to explain in a ' +
-        'tf.model with one input and one output.',
-    );
-  }
-  const inputShape = model.inputs[0].shape;
-  const outputShape = model.outputs[0].shape;
+}
+
+/** Checks that the image input is `[null,H,W,C]` and the output batched; returns their shapes. */
+function checkShapes(model: LayersModel, input: SymbolicTensor, output: SymbolicTensor): ModelShapes {
+  const inputShape = input.shape;
+  const outputShape = output.shape;
   if (inputShape.length !== 4) {
     throw new GradCamError(
       'UNSUPPORTED_MODEL',

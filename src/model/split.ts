@@ -14,7 +14,8 @@ import {
   valueOf,
 } from './graph';
 import { type KernelCache, applyDense, isFastDense } from './dense-head';
-import { applyForScores } from './score';
+import type { TokenGrid } from './reshape';
+import { applyForScores, finishScores } from './score';
 
 /**
  * A model cut at the target layer, at one level of nesting. The body (every call that does not
@@ -35,17 +36,31 @@ export interface SplitPlan {
   readonly keepForHead: ReadonlySet<SymbolicTensor>;
   /** Set when `splitCall` is a nested model: the plan inside it. */
   readonly inner?: SplitPlan;
+  /** Set when the target's activations are seen as a grid (`reshapeTransform`), on the innermost plan. */
+  readonly grid?: TokenGrid;
+}
+
+/** The call of the target layer itself, inside nested models. */
+export function targetCall(plan: SplitPlan): LayerCall {
+  return plan.inner === undefined ? plan.splitCall : targetCall(plan.inner);
+}
+
+/** `plan` with the target's activations seen through `grid`. */
+export function withGrid(plan: SplitPlan, grid: TokenGrid): SplitPlan {
+  return plan.inner === undefined ? { ...plan, grid } : { ...plan, inner: withGrid(plan.inner, grid) };
 }
 
 /**
  * Plans the cut of the graph `inputs → outputs` at `target`, looking into nested models.
- * Returns undefined when the target is not in this graph.
+ * Returns undefined when the target is not in this graph. `anyShape`: the target's output need
+ * not be a feature map (a reshape transform makes it one).
  */
 export function planSplit(
   inputs: readonly SymbolicTensor[],
   outputs: readonly SymbolicTensor[],
   target: Layer,
   targetPath: string,
+  anyShape = false,
 ): SplitPlan | undefined {
   const calls = callsInOrder(outputs);
   const found: Array<{ call: LayerCall; inner?: SplitPlan }> = [];
@@ -53,7 +68,7 @@ export function planSplit(
     if (call.layer === target) {
       found.push({ call });
     } else if (isContainer(call.layer)) {
-      const inner = planSplit(call.layer.inputs, call.layer.outputs, target, targetPath);
+      const inner = planSplit(call.layer.inputs, call.layer.outputs, target, targetPath, anyShape);
       if (inner !== undefined) found.push({ call, inner });
     }
   }
@@ -66,7 +81,7 @@ export function planSplit(
     );
   }
   const { call: splitCall, inner } = found[0];
-  if (inner === undefined) assertFeatureMap(splitCall, targetPath);
+  if (inner === undefined && !anyShape) assertFeatureMap(splitCall, targetPath);
 
   const fromTarget = new Set<SymbolicTensor>(splitCall.outputs);
   const bodyCalls: LayerCall[] = [];
@@ -93,7 +108,8 @@ function assertFeatureMap(call: LayerCall, targetPath: string): void {
     throw new GradCamError(
       'NOT_A_FEATURE_MAP',
       `Layer "${targetPath}" has ${got}; Grad-CAM needs a layer whose output is one 4-D feature map ` +
-        '[N,h,w,C], such as a convolution or its activation. Omit layerName to pick the last one.',
+        '[N,h,w,C], such as a convolution or its activation. Omit layerName to pick the last one, or give ' +
+        'reshapeTransform (e.g. tokensToGrid()) to see token activations [N,T,C] as a grid.',
     );
   }
 }
@@ -160,7 +176,9 @@ export function runHead(
   const values: Values = new Map(kept);
   const { splitCall, inner } = plan;
   if (inner === undefined) {
-    values.set(splitCall.outputs[0], activations);
+    const target = splitCall.outputs[0];
+    // With a grid, `kept` holds the layer's own activations: rows the grid leaves out come from them.
+    values.set(target, plan.grid === undefined ? activations : plan.grid.fromGrid(activations as tf.Tensor4D, valueOf(kept, target)));
   } else {
     const at = scoresOf === undefined ? -1 : splitCall.outputs.indexOf(scoresOf);
     const innerOut = runHead(inner, kept, activations, at >= 0 ? inner.outputs[at] : undefined, kernels);
@@ -198,6 +216,14 @@ export interface HeadOptions {
   readonly output?: 'logits' | 'model';
 }
 
+/** What a head yields for activations `[B,h,w,C]`. */
+export interface HeadOutputs {
+  /** What the head scores: the logits, or the model's own output with `output: 'model'`. */
+  readonly scores: tf.Tensor;
+  /** The explained output as `predict` gives it (final softmax or sigmoid included). */
+  readonly output: tf.Tensor;
+}
+
 /** A head over the kept body tensors: activations `[B,h,w,C]` → the model's output for them. */
 export function scoreHead(
   plan: SplitPlan,
@@ -205,13 +231,45 @@ export function scoreHead(
   options: HeadOptions = {},
   kernels?: KernelCache,
 ): (a: tf.Tensor4D) => tf.Tensor {
+  const run = runRows(plan, kept, options, kernels);
+  // tf.tidy: the head's intermediate tensors must not outlive a call made outside a tidy.
+  return (a) => tf.tidy(() => run(a));
+}
+
+/**
+ * A head that yields its scores and, from the same pass, the model's output: the final
+ * activation the scores leave out is applied to them (one more op, no second head pass).
+ */
+export function outputsHead(
+  plan: SplitPlan,
+  kept: Values,
+  options: HeadOptions = {},
+  kernels?: KernelCache,
+): (a: tf.Tensor4D) => HeadOutputs {
+  const run = runRows(plan, kept, options, kernels);
+  const scored = options.output === 'model' ? undefined : scoredOutput(plan, plan.outputs[0]);
+  return (a) => {
+    const [scores, output] = tf.tidy(() => {
+      const s = run(a);
+      return [s, scored === undefined ? tf.clone(s) : finishScores(scored, s)];
+    });
+    return { scores, output };
+  };
+}
+
+/** The head's own run on the rows of `options`, not tidied. */
+function runRows(plan: SplitPlan, kept: Values, options: HeadOptions, kernels: KernelCache | undefined): (a: tf.Tensor4D) => tf.Tensor {
   const { rows, output = 'logits' } = options;
   const scoresOf = output === 'logits' ? plan.outputs[0] : undefined;
-  // tf.tidy: the head's intermediate tensors must not outlive a call made outside a tidy.
-  if (rows === undefined || kept.size === 0) return (a) => tf.tidy(() => runHead(plan, kept, a, scoresOf, kernels)[0]);
-  return (a) =>
-    tf.tidy(() => {
-      const copies: Values = new Map([...kept].map(([s, v]) => [s, selectRows(v, rows)] as const));
-      return runHead(plan, copies, a, scoresOf, kernels)[0];
-    });
+  if (rows === undefined || kept.size === 0) return (a) => runHead(plan, kept, a, scoresOf, kernels)[0];
+  return (a) => {
+    const copies: Values = new Map([...kept].map(([s, v]) => [s, selectRows(v, rows)] as const));
+    return runHead(plan, copies, a, scoresOf, kernels)[0];
+  };
+}
+
+/** The symbolic tensor whose call {@link runHead} scores for `scoresOf`, nested plans followed. */
+function scoredOutput(plan: SplitPlan, scoresOf: SymbolicTensor): SymbolicTensor {
+  const at = plan.inner === undefined ? -1 : plan.splitCall.outputs.indexOf(scoresOf);
+  return plan.inner !== undefined && at >= 0 ? scoredOutput(plan.inner, plan.inner.outputs[at]) : scoresOf;
 }

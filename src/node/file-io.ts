@@ -4,7 +4,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../errors';
 import { loadModel } from '../load';
+import { relativePathProblem } from '../load/url-policy';
+import { type ModelSizeLimits, checkWeightBytes, resolveSizeLimits } from '../load/weight-manifest';
 import { messageOf } from './message';
+
+/**
+ * Options of {@link fileIO} and {@link loadLayersModelFromFile}: size limits checked before
+ * anything is read (defaults: 64 MiB for model.json, 1 GiB of weights).
+ */
+export type LoadModelFileOptions = ModelSizeLimits;
 
 /**
  * A `tf.io.IOHandler` for a `model.json` on disk, in the format `model.save('file://…')` and
@@ -12,9 +20,15 @@ import { messageOf } from './message';
  * JSON's folder); `save()` writes the JSON and one weight file beside it,
  * `<name>.weights.bin`. Made with node:fs only, for Node without `@tensorflow/tfjs-node`.
  *
- * @param modelJsonPath Path of the `model.json` file (a folder means `<folder>/model.json`
- *   when loading).
+ * Loading treats the model.json as untrusted: every weight path must be a relative path inside
+ * the JSON's folder (no absolute path, no `..`, no symlink leading out), the files' sizes must
+ * add up to exactly what the manifest's shapes and dtypes need, and both files and JSON must
+ * be under the size limits — all checked before a weight file is read.
+ *
+ * @param modelJsonPath Path of the `model.json` file.
+ * @param options Size limits for loading (see {@link LoadModelFileOptions}).
  * @returns A handler to pass to `tf.loadLayersModel(handler)` or `model.save(handler)`.
+ * @throws GradCamError `BAD_OPTION` for a limit that is not a positive integer.
  *
  * @example
  * ```ts
@@ -22,9 +36,10 @@ import { messageOf } from './message';
  * await model.save(fileIO('copy/model.json'));
  * ```
  */
-export function fileIO(modelJsonPath: string): tf.io.IOHandler {
+export function fileIO(modelJsonPath: string, options: LoadModelFileOptions = {}): tf.io.IOHandler {
+  const limits = resolveSizeLimits(options);
   return {
-    load: () => loadArtifacts(modelJsonPath),
+    load: () => loadArtifacts(modelJsonPath, limits),
     save: (artifacts) => saveArtifacts(modelJsonPath, artifacts),
   };
 }
@@ -33,16 +48,22 @@ export function fileIO(modelJsonPath: string): tf.io.IOHandler {
  * Loads a model converted by tensorflowjs_converter from disk, with the repairs of `loadModel`
  * (Keras 3 exports, keras.applications layer classes, …).
  *
+ * The model.json is not trusted: see {@link fileIO} for what is checked before reading.
+ *
  * @param modelPath Path of `model.json`, or of a folder that holds one.
+ * @param options Size limits (defaults: 64 MiB for model.json, 1 GiB of weights).
  * @returns The model, ready for `GradCam`.
- * @throws GradCamError `BAD_INPUT` when the file or a weight file is missing or unreadable or is
- *   not a LayersModel's JSON (e.g. a GraphModel), holds a layer class nobody registered, or the
- *   weights do not fit. The message names the file and the cause.
+ * @throws GradCamError `BAD_INPUT` when the file or a weight file is missing or unreadable,
+ *   is not a LayersModel's JSON (e.g. a GraphModel), names a weight file outside its folder,
+ *   has weight files of another total size than its manifest declares, passes a size limit,
+ *   holds a layer class nobody registered, or the weights do not fit; the message names the
+ *   file and the cause. `BAD_OPTION` for a limit that is not a positive integer.
  */
-export async function loadModelFromFile(modelPath: string): Promise<tfl.LayersModel> {
+export async function loadModelFromFile(modelPath: string, options: LoadModelFileOptions = {}): Promise<tfl.LayersModel> {
+  resolveSizeLimits(options); // bad options fail before the disk is touched
   const jsonPath = await resolveModelJson(modelPath);
   try {
-    return await loadModel(fileIO(jsonPath));
+    return await loadModel(fileIO(jsonPath, options));
   } catch (err) {
     if (!(err instanceof GradCamError)) throw new GradCamError('BAD_INPUT', `Cannot load the model ${jsonPath}: ${messageOf(err)}`);
     if (err.message.includes(jsonPath)) throw err;
@@ -55,11 +76,12 @@ export async function loadModelFromFile(modelPath: string): Promise<tfl.LayersMo
  * {@link loadModelFromFile}, repairs included.
  *
  * @param modelPath Path of `model.json`, or of a folder that holds one.
+ * @param options Size limits, as {@link loadModelFromFile}.
  * @returns The model, ready for `GradCam`.
  * @throws GradCamError as {@link loadModelFromFile}.
  */
-export async function loadLayersModelFromFile(modelPath: string): Promise<tfl.LayersModel> {
-  return loadModelFromFile(modelPath);
+export async function loadLayersModelFromFile(modelPath: string, options: LoadModelFileOptions = {}): Promise<tfl.LayersModel> {
+  return loadModelFromFile(modelPath, options);
 }
 
 /**
@@ -83,8 +105,8 @@ async function resolveModelJson(modelPath: string): Promise<string> {
   return stat.isDirectory() ? path.join(modelPath, 'model.json') : modelPath;
 }
 
-async function loadArtifacts(jsonPath: string): Promise<tf.io.ModelArtifacts> {
-  const text = await readOrThrow(jsonPath, jsonPath);
+async function loadArtifacts(jsonPath: string, limits: Required<LoadModelFileOptions>): Promise<tf.io.ModelArtifacts> {
+  const text = await readOrThrow(jsonPath, jsonPath, limits.maxModelJsonBytes);
   let json: unknown;
   try {
     json = JSON.parse(text.toString('utf8'));
@@ -92,17 +114,74 @@ async function loadArtifacts(jsonPath: string): Promise<tf.io.ModelArtifacts> {
     throw new GradCamError('BAD_INPUT', `Cannot load the model: ${jsonPath} is not valid JSON (${messageOf(err)}).`);
   }
   const modelJson = checkModelJson(json, jsonPath);
-  const dir = path.dirname(jsonPath);
   return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-    const specs: tf.io.WeightsManifestEntry[] = [];
-    const buffers: Buffer[] = [];
+    const specs = manifest.flatMap((group) => group.weights);
     // Weight groups and their shards concatenate in manifest order: specs index into that.
-    for (const group of manifest) {
-      for (const shard of group.paths) buffers.push(await readOrThrow(path.resolve(dir, shard), `the weight file ${path.resolve(dir, shard)} (listed in ${jsonPath})`));
-      specs.push(...group.weights);
+    const shards = manifest.flatMap((group) => group.paths);
+    const files: fs.FileHandle[] = [];
+    try {
+      const folder = await realFolder(path.dirname(jsonPath), jsonPath);
+      const sizes: number[] = [];
+      for (const shard of shards) {
+        const file = await openConfined(folder, shard, jsonPath);
+        files.push(file.handle);
+        sizes.push(file.size);
+      }
+      // Sizes first: nothing is allocated for a manifest that lies or passes the limit.
+      const total = checkWeightBytes(specs, sizes, limits.maxWeightBytes, jsonPath);
+      const data = new Uint8Array(total);
+      let offset = 0;
+      for (const [i, handle] of files.entries()) {
+        await readExactly(handle, data.subarray(offset, offset + sizes[i]), `the weight file ${shards[i]} (listed in ${jsonPath})`);
+        offset += sizes[i];
+      }
+      return [specs, data.buffer];
+    } finally {
+      await Promise.all(files.map((f) => f.close()));
     }
-    return [specs, toArrayBuffer(Buffer.concat(buffers))];
   });
+}
+
+/** The real path of the model's folder: weight files must resolve inside it. */
+async function realFolder(dir: string, jsonPath: string): Promise<string> {
+  try {
+    return await fs.realpath(dir);
+  } catch (err) {
+    throw new GradCamError('BAD_INPUT', `Cannot load the model: the folder of ${jsonPath} cannot be read (${messageOf(err)}).`);
+  }
+}
+
+/**
+ * Opens a weight file named in the manifest, after checking that it lies inside `folder` (a
+ * real path): the name must be relative without `..`, and its real path (symlinks followed)
+ * must stay inside. Nothing outside is opened.
+ */
+async function openConfined(folder: string, shard: string, jsonPath: string): Promise<{ handle: fs.FileHandle; size: number }> {
+  const refuse = (why: string): GradCamError =>
+    new GradCamError('BAD_INPUT', `Cannot load the model ${jsonPath}: the weight path ${JSON.stringify(shard)} ${why}; weight files must sit in the model.json's folder.`);
+  const problem = relativePathProblem(shard);
+  if (problem !== undefined || shard === '' || path.isAbsolute(shard)) throw refuse(problem ?? 'is not a relative file name');
+  const what = `the weight file ${path.join(folder, shard)} (listed in ${jsonPath})`;
+  let real: string;
+  try {
+    real = await fs.realpath(path.join(folder, shard));
+  } catch (err) {
+    throw readError(err, what);
+  }
+  const inside = path.relative(folder, real);
+  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) throw refuse(`leads out of the folder (to ${real}, through a symlink)`);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(real, 'r');
+  } catch (err) {
+    throw readError(err, what);
+  }
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new GradCamError('BAD_INPUT', `Cannot load the model: ${what} is not a file.`);
+  }
+  return { handle, size: stat.size };
 }
 
 /** The parts of a model.json that `getModelArtifactsForJSON` relies on, checked with clear messages. */
@@ -162,18 +241,42 @@ async function saveArtifacts(jsonPath: string, artifacts: tf.io.ModelArtifacts):
   };
 }
 
-/** Reads a file; `what` names it in the error message. */
-async function readOrThrow(file: string, what: string): Promise<Buffer> {
+/** Reads a file of at most `maxBytes` bytes (checked before reading); `what` names it in the error message. */
+async function readOrThrow(file: string, what: string, maxBytes: number): Promise<Buffer> {
+  let handle: fs.FileHandle;
   try {
-    return await fs.readFile(file);
+    handle = await fs.open(file, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${messageOf(err)})`;
-    throw new GradCamError('BAD_INPUT', `Cannot load the model: ${what} ${why}.`);
+    throw readError(err, what);
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw new GradCamError('BAD_INPUT', `Cannot load the model: ${what} is a folder.`);
+    if (stat.size > maxBytes) {
+      throw new GradCamError('BAD_INPUT', `Cannot load the model: ${what} has ${stat.size} bytes, above the limit of ${maxBytes} bytes for a model.json; raise maxModelJsonBytes if you trust it.`);
+    }
+    const bytes = Buffer.alloc(stat.size);
+    await readExactly(handle, bytes, what);
+    return bytes;
+  } catch (err) {
+    throw err instanceof GradCamError ? err : readError(err, what);
+  } finally {
+    await handle.close();
   }
 }
 
-/** A standalone ArrayBuffer with exactly the buffer's bytes (a Buffer may view a larger pool). */
-function toArrayBuffer(buffer: Buffer): ArrayBuffer {
-  return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+/** Fills `into` from the start of the file; a file that shrank since its size was checked is an error. */
+async function readExactly(handle: fs.FileHandle, into: Uint8Array, what: string): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const { bytesRead } = await handle.read(into, done, into.length - done, done);
+    if (bytesRead === 0) throw new GradCamError('BAD_INPUT', `Cannot load the model: ${what} got shorter while it was read.`);
+    done += bytesRead;
+  }
+}
+
+/** A file-system error as a BAD_INPUT error naming the file. */
+function readError(err: unknown, what: string): GradCamError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${messageOf(err)})`;
+  return new GradCamError('BAD_INPUT', `Cannot load the model: ${what} ${why}.`);
 }

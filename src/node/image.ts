@@ -2,12 +2,20 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { checkOptionsObject } from '../core/options';
 import { GradCamError, formatShape } from '../errors';
 import { messageOf } from './message';
 import { loadSharp } from './sharp';
 
 /** How pixel values 0–255 are scaled: `'0-1'` (÷255), `'-1-1'` (÷127.5 − 1) or `'none'` (kept 0–255). */
 export type PixelScale = '0-1' | '-1-1' | 'none';
+
+/**
+ * Default pixel limit of {@link readImage} and {@link decodeImage}: 50 million pixels (a 48-MP
+ * phone photo, 8000×6000, fits). Checked from the file's header, before decoding, so a
+ * decompression bomb (a small file claiming a huge image) is refused without allocating it.
+ */
+export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 /** The formats {@link writeImage} and {@link encodeImage} write. */
 export type ImageFormat = 'png' | 'jpeg';
@@ -26,6 +34,11 @@ export interface ReadImageOptions {
   mean?: readonly [number, number, number];
   /** Per-channel divisor `[r, g, b]` applied after the mean (e.g. ImageNet's `[0.229, 0.224, 0.225]`). */
   std?: readonly [number, number, number];
+  /**
+   * Largest image accepted, in pixels (width × height), checked before decoding; default
+   * {@link DEFAULT_MAX_PIXELS}. Raise it for larger images you trust.
+   */
+  maxPixels?: number;
 }
 
 /** Options of {@link writeImage} and {@link encodeImage}. */
@@ -51,24 +64,28 @@ export interface Preprocessing {
   readonly scale: PixelScale;
   readonly mean?: readonly number[];
   readonly std?: readonly number[];
+  readonly maxPixels: number;
 }
 
 const SCALES: readonly PixelScale[] = ['0-1', '-1-1', 'none'];
 
 /**
  * Reads a PNG, JPEG or WebP file (any format sharp decodes) into a float32 `[H,W,3]` tensor,
- * preprocessed as `options` say. Alpha is dropped, grey images become RGB, and the EXIF
- * orientation is applied. Needs the optional dependency `sharp`.
+ * preprocessed as `options` say. The image is the one viewers show: the EXIF orientation is
+ * applied (so `H` and `W` are the displayed height and width). Alpha is dropped (not
+ * composited: transparent pixels keep their stored colour), grey and palette images become
+ * RGB, 16-bit images are reduced to 8 bits (their high byte), CMYK is converted to sRGB.
+ * Needs the optional dependency `sharp`.
  *
  * @param file The image's path.
- * @param options Resize, scale and normalization; default: own size, values in [0, 1].
+ * @param options Resize, scale, normalization and pixel limit; default: own size, values in [0, 1].
  * @returns A new `[H,W,3]` float32 tensor owned by the caller.
- * @throws GradCamError `BAD_INPUT` for a missing or unreadable file, or when sharp is not
- *   installed; `BAD_OPTION` for bad options.
+ * @throws GradCamError `BAD_INPUT` for a missing, unreadable, truncated or corrupt file, an
+ *   image above the pixel limit, or when sharp is not installed; `BAD_OPTION` for bad options.
  */
 export async function readImage(file: string, options: ReadImageOptions = {}): Promise<tf.Tensor3D> {
   const preprocessing = checkReadOptions(options);
-  return rawToTensor(await resizeRaw(await decodeRaw(file), preprocessing.size), preprocessing);
+  return rawToTensor(await resizeRaw(await decodeRaw(file, preprocessing.maxPixels), preprocessing.size), preprocessing);
 }
 
 /**
@@ -77,11 +94,13 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
  * @param bytes The encoded image (PNG, JPEG, WebP, …).
  * @param options As for {@link readImage}.
  * @returns A new `[H,W,3]` float32 tensor owned by the caller.
- * @throws GradCamError `BAD_INPUT` for bytes that are not an image; `BAD_OPTION` for bad options.
+ * @throws GradCamError `BAD_INPUT` for bytes that are not an image (or truncated, or corrupt),
+ *   or an image above the pixel limit; `BAD_OPTION` for bad options.
  */
 export async function decodeImage(bytes: Uint8Array, options: ReadImageOptions = {}): Promise<tf.Tensor3D> {
   const preprocessing = checkReadOptions(options);
-  return rawToTensor(await resizeRaw(await decodeRaw(bytes), preprocessing.size), preprocessing);
+  if (!(bytes instanceof Uint8Array)) throw new GradCamError('BAD_INPUT', 'decodeImage takes the encoded image as a Uint8Array (or Buffer).');
+  return rawToTensor(await resizeRaw(await decodeRaw(bytes, preprocessing.maxPixels), preprocessing.size), preprocessing);
 }
 
 /**
@@ -112,6 +131,7 @@ export async function writeImage(file: string, image: tf.Tensor, options: WriteI
  * @throws GradCamError `BAD_INPUT` or `BAD_OPTION` as {@link writeImage}.
  */
 export async function encodeImage(image: tf.Tensor, format: ImageFormat, options: WriteImageOptions = {}): Promise<Buffer> {
+  checkOptionsObject(options);
   if (format !== 'png' && format !== 'jpeg') {
     throw new GradCamError('BAD_OPTION', `format must be 'png' or 'jpeg', got ${String(format)}.`);
   }
@@ -143,11 +163,12 @@ export async function encodeImage(image: tf.Tensor, format: ImageFormat, options
 }
 
 /**
- * Decodes an image file or bytes into 8-bit RGB. @internal
+ * Decodes an image file or bytes into 8-bit RGB, as displayed (EXIF orientation applied). The
+ * size is read from the header and checked against `maxPixels` before decoding. @internal
  *
  * @throws GradCamError `BAD_INPUT` naming the file and the cause.
  */
-export async function decodeRaw(input: string | Uint8Array): Promise<RawImage> {
+export async function decodeRaw(input: string | Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RawImage> {
   const name = typeof input === 'string' ? input : 'the image bytes';
   if (typeof input === 'string') {
     const stat = await fs.stat(input).catch(() => undefined);
@@ -155,14 +176,24 @@ export async function decodeRaw(input: string | Uint8Array): Promise<RawImage> {
     if (!stat.isFile()) throw new GradCamError('BAD_INPUT', `Cannot read ${input}: not a file.`);
   }
   const sharp = await loadSharp();
+  // failOn 'warning' (sharp's default, pinned): a truncated or damaged file is an error, not a half-grey picture.
   try {
+    // The header alone gives the size (limitInputPixels would hide it behind a generic message).
+    const { width = 0, height = 0 } = await sharp(input, { limitInputPixels: false }).metadata();
+    if (width * height > maxPixels) {
+      throw new GradCamError(
+        'BAD_INPUT',
+        `Cannot read ${name}: the image is ${width}×${height} = ${width * height} pixels, above the limit of ${maxPixels}; raise maxPixels (--max-pixels) if you trust it.`,
+      );
+    }
     // rotate(): apply the EXIF orientation, so the heatmap lies over what viewers show.
-    const { data, info } = await sharp(input).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'warning' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels instead of 3`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (err) {
-    const why = messageOf(err);
-    const hint = /unsupported image format/i.test(why) ? 'not a PNG, JPEG or WebP image' : why;
+    if (err instanceof GradCamError) throw err;
+    const why = messageOf(err).split('\n')[0];
+    const hint = /unsupported image format/i.test(why) ? 'not a PNG, JPEG or WebP image' : `damaged or truncated (${why})`;
     throw new GradCamError('BAD_INPUT', `Cannot read ${name}: ${hint}.`);
   }
 }
@@ -180,7 +211,7 @@ export async function resizeRaw(image: RawImage, size: readonly [number, number]
 }
 
 /** An RGB image as a float32 `[H,W,3]` tensor, scaled and normalized. @internal */
-export function rawToTensor(image: RawImage, preprocessing: Omit<Preprocessing, 'size'>): tf.Tensor3D {
+export function rawToTensor(image: RawImage, preprocessing: Pick<Preprocessing, 'scale' | 'mean' | 'std'>): tf.Tensor3D {
   return tf.tidy(() => {
     let x: tf.Tensor = tf.tensor3d(Float32Array.from(image.data), [image.height, image.width, 3], 'float32');
     if (preprocessing.scale === '0-1') x = tf.div(x, 255);
@@ -193,6 +224,7 @@ export function rawToTensor(image: RawImage, preprocessing: Omit<Preprocessing, 
 
 /** Checks {@link ReadImageOptions} and resolves a model to its input size. @internal */
 export function checkReadOptions(options: ReadImageOptions): Preprocessing {
+  checkOptionsObject(options);
   const scale = options.scale ?? '0-1';
   if (!SCALES.includes(scale)) {
     throw new GradCamError('BAD_OPTION', `scale must be one of ${SCALES.map((s) => `'${s}'`).join(', ')}, got ${String(scale)}.`);
@@ -208,7 +240,16 @@ export function checkReadOptions(options: ReadImageOptions): Preprocessing {
     scale,
     mean: triple('mean', options.mean, false),
     std: triple('std', options.std, true),
+    maxPixels: checkMaxPixels(options.maxPixels ?? DEFAULT_MAX_PIXELS, 'maxPixels'),
   };
+}
+
+/** A pixel limit, checked: a positive integer. @internal */
+export function checkMaxPixels(value: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new GradCamError('BAD_OPTION', `${name} must be a positive whole number of pixels, got ${String(value)}.`);
+  }
+  return value;
 }
 
 function sizeOf(size: ReadImageOptions['size']): readonly [number, number] | undefined {
@@ -229,7 +270,7 @@ function sizeOf(size: ReadImageOptions['size']): readonly [number, number] | und
  * @throws GradCamError `BAD_OPTION` for a model without one 4-D image input.
  */
 export function modelInputSize(model: LayersModel): readonly [number, number] | undefined {
-  const inputs = (model as { inputs?: ReadonlyArray<{ shape: ReadonlyArray<number | null> }> }).inputs;
+  const inputs = (model as { inputs?: ReadonlyArray<{ shape: ReadonlyArray<number | null> }> } | null)?.inputs;
   if (!Array.isArray(inputs)) throw new GradCamError('BAD_OPTION', 'size must be [height, width] or a LayersModel.');
   const shape = inputs.length === 1 ? inputs[0].shape : undefined;
   if (shape === undefined || shape.length !== 4) {

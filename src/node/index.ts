@@ -5,5 +5,6 @@
  * @packageDocumentation
  */
 export { fileIO, loadLayersModelFromFile, loadModelFromFile, saveLayersModelToDir } from './file-io';
-export { decodeImage, encodeImage, readImage, writeImage } from './image';
+export type { LoadModelFileOptions } from './file-io';
+export { DEFAULT_MAX_PIXELS, decodeImage, encodeImage, readImage, writeImage } from './image';
 export type { ImageFormat, PixelScale, ReadImageOptions, WriteImageOptions } from './image';

@@ -22,8 +22,50 @@ export const ROOT = ((): string => {
 export const PAGE_DIR = join(ROOT, 'examples/browser/dist');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
-/** The system Chromium (`apt-get install chromium`); CI installs it, tests never download one. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Which Chromium the browser tests drive: `CHROMIUM_PATH` where it is set (and only it), else
+ * Debian's `/usr/bin/chromium`; undefined where that file does not exist. Tests never download one.
+ */
+export function findChromium(env: NodeJS.ProcessEnv, exists: (path: string) => boolean): string | undefined {
+  const candidate = env.CHROMIUM_PATH !== undefined && env.CHROMIUM_PATH !== '' ? env.CHROMIUM_PATH : '/usr/bin/chromium';
+  return exists(candidate) ? candidate : undefined;
+}
+
+/** The Chromium of this run (see {@link findChromium}). */
+export const CHROMIUM = findChromium(process.env, existsSync);
+
+const HOW_TO_GET_CHROMIUM =
+  "install Debian's Chromium (`apt-get install -y chromium`; .ci/run does) or set CHROMIUM_PATH to a Chromium binary. " +
+  'Never `npx playwright install`: the tests download nothing';
+
+/**
+ * What a browser suite does on this machine: run where Chromium is found; else be skipped,
+ * except under CI (`CI` set to anything but `false`/`0`), where a missing browser is an error,
+ * so that CI can never go green without the browser tests.
+ */
+export function browserSuiteMode(env: NodeJS.ProcessEnv, chromium: string | undefined): 'run' | 'skip' | 'fail' {
+  if (chromium !== undefined) return 'run';
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0' ? 'fail' : 'skip';
+}
+
+/**
+ * `describe` for a suite that needs Chromium: itself where Chromium is found; `describe.skip`,
+ * with one line on stderr saying how to get one, where it is not; a thrown error under CI.
+ * A suite whose tests are all skipped runs none of its hooks, so nothing launches.
+ */
+export function describeWithBrowser(suite: string): jest.Describe {
+  const wanted = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  switch (browserSuiteMode(process.env, CHROMIUM)) {
+    case 'run':
+      return describe;
+    case 'fail':
+      throw new Error(`${suite}: no Chromium at ${wanted}, and CI is set, so the browser tests may not be skipped: ${HOW_TO_GET_CHROMIUM}.`);
+    case 'skip':
+      process.stderr.write(`${suite}: skipped, no Chromium at ${wanted}: ${HOW_TO_GET_CHROMIUM}.\n`);
+      return describe.skip;
+  }
+}
 
 /** Builds the page into examples/browser/dist (`npm run build:page`, about 2 s). */
 export function buildPage(): void {
@@ -90,12 +132,7 @@ const SOFTWARE_GPU_FLAGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftsha
 
 /** Headless Chromium with a fresh profile; `close()` also deletes the profile. */
 export async function launchChromium(options: LaunchOptions = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (.ci/run does), ` +
-        'or set CHROMIUM_PATH. Never `npx playwright install`: the tests download nothing.',
-    );
-  }
+  if (CHROMIUM === undefined) throw new Error(`Chromium not found: ${HOW_TO_GET_CHROMIUM}.`);
   const profile = mkdtempSync(join(tmpdir(), 'gradcam-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -152,4 +189,79 @@ export async function openTestPage(context: BrowserContext, url: string): Promis
   await page.goto(`${url}test.html`);
   await page.waitForFunction(() => window.__browserApi !== undefined, null, { timeout: 30_000 });
   return { page, errors };
+}
+
+/** What {@link measureLive} saw. */
+export interface LiveWindow {
+  /** Frames explained and dropped in the window, and its length in seconds. */
+  frames: number;
+  dropped: number;
+  seconds: number;
+  /** The durations (ms) of the page's main-thread tasks over 50 ms in the window (`longtask` entries). */
+  longTasks: number[];
+  /**
+   * From a Chromium trace of the same window: the most CPU time (ms) one task took on the page's
+   * main thread, and the CPU time of each main-thread task over 50 ms of wall time. A task long
+   * in wall time but short in CPU time was waiting: on the GPU process, or for a CPU that other
+   * processes held.
+   */
+  longestTaskCpuMs: number;
+  longTaskCpuMs: number[];
+}
+
+interface TraceEvent {
+  ph: string;
+  name: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * Watches the live page for `seconds`: its frames explained and dropped (from `window.__gradcam`),
+ * with a `PerformanceObserver` of its own every main-thread task over 50 ms, and with a trace
+ * (Chrome DevTools Protocol) the CPU time of the main thread's tasks.
+ */
+export async function measureLive(page: Page, seconds: number): Promise<LiveWindow> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (data) => events.push(...(data.value as unknown as TraceEvent[])));
+  const complete = new Promise<void>((done) => cdp.once('Tracing.tracingComplete', () => done()));
+  await cdp.send('Tracing.start', { categories: 'toplevel,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+  const observed = await page.evaluate(
+    (ms) =>
+      new Promise<Omit<LiveWindow, 'longestTaskCpuMs' | 'longTaskCpuMs'>>((resolve) => {
+        const hook = (window as unknown as { __gradcam: PageHook }).__gradcam;
+        const longTasks: number[] = [];
+        const observer = new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) longTasks.push(entry.duration);
+        });
+        observer.observe({ type: 'longtask' });
+        const [frames, dropped, t0] = [hook.frames, hook.skipped, performance.now()];
+        setTimeout(() => {
+          for (const entry of observer.takeRecords()) longTasks.push(entry.duration);
+          observer.disconnect();
+          resolve({ frames: hook.frames - frames, dropped: hook.skipped - dropped, seconds: (performance.now() - t0) / 1000, longTasks });
+        }, ms);
+      }),
+    seconds * 1000,
+  );
+  await cdp.send('Tracing.end');
+  await complete;
+  await cdp.detach();
+  // The page's main thread: the renderer main thread that ran the most tasks.
+  const mainThreads = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && mainThreads.has(`${e.pid}:${e.tid}`));
+  const counts = new Map<string, number>();
+  for (const t of tasks) counts.set(`${t.pid}:${t.tid}`, (counts.get(`${t.pid}:${t.tid}`) ?? 0) + 1);
+  const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const pageTasks = tasks.filter((t) => `${t.pid}:${t.tid}` === busiest);
+  const cpuMs = (t: TraceEvent): number => (t.tdur ?? t.dur ?? 0) / 1000;
+  return {
+    ...observed,
+    longestTaskCpuMs: Math.max(0, ...pageTasks.map(cpuMs)),
+    longTaskCpuMs: pageTasks.filter((t) => (t.dur ?? 0) > 50_000).map(cpuMs),
+  };
 }

@@ -12,7 +12,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { type Drawn, drawOn } from './entry-checks';
-import { ARTIFACTS, PAGE_DIR, type PageHook, buildPage, collectErrors, launchChromium, openTestPage, readHook, serve } from './harness';
+import { ARTIFACTS, PAGE_DIR, type PageHook, buildPage, collectErrors, describeWithBrowser, launchChromium, openTestPage, readHook, serve } from './harness';
+
+// Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
+const describe = describeWithBrowser('video page (test/browser/video-page.e2e.test.ts)');
 
 jest.setTimeout(120_000);
 

@@ -44,7 +44,9 @@ describe('parseCommandLine', () => {
       scale: undefined,
       mean: undefined,
       std: undefined,
+      maxPixels: 50_000_000,
       quiet: false,
+      metrics: false,
     });
   });
 
@@ -52,13 +54,25 @@ describe('parseCommandLine', () => {
     const args = explainArgs([
       'explain', 'a.png', '-m', 'm/model.json', '--layer', 'conv1', '-l', 'outer/conv2', '-k', '2', '--method', 'gradcam++',
       '--colormap', 'turbo', '-a', '0.7', '-o', 'maps', '--json', '--labels', 'l.txt', '--backend', 'cpu', '--scale', 'none',
-      '--mean', '103.9, 116.8,123.7', '--std=1,2,3', '-q', 'b.jpg',
+      '--mean', '103.9, 116.8,123.7', '--std=1,2,3', '-q', '--metrics', 'b.jpg', '--max-pixels', '4096',
     ]);
     expect(args).toMatchObject({
       inputs: ['a.png', 'b.jpg'], model: 'm/model.json', layers: ['conv1', 'outer/conv2'], topK: 2, method: 'gradcam++',
       colormap: 'turbo', alpha: 0.7, out: 'maps', json: true, labels: 'l.txt', backend: 'cpu', scale: 'none',
-      mean: [103.9, 116.8, 123.7], std: [1, 2, 3], quiet: true,
+      mean: [103.9, 116.8, 123.7], std: [1, 2, 3], maxPixels: 4096, quiet: true, metrics: true,
     });
+  });
+
+  it('takes --output and --max-channels (the latter for scorecam and ablationcam only)', () => {
+    expect(explainArgs(['explain', 'a.png', '--output', 'cls', '--method', 'scorecam', '--max-channels', '64'])).toMatchObject({
+      output: 'cls',
+      method: 'scorecam',
+      maxChannels: 64,
+    });
+    expect(explainArgs(['explain', 'a.png', '--method', 'ablationcam', '--max-channels=8']).maxChannels).toBe(8);
+    expect(usageError(['explain', 'a.png', '--max-channels', '8'])).toMatch(/--max-channels applies to --method scorecam or ablationcam \(got gradcam\)/);
+    expect(usageError(['explain', 'a.png', '--method', 'scorecam', '--max-channels', '0'])).toMatch(/--max-channels must be a positive integer \(got '0'\)/);
+    expect(usageError(['explain', 'a.png', '--output', ''])).toMatch(/--output needs a value/);
   });
 
   it('takes values that start with a dash and a digit: --scale -1-1, --mean -0.5,…', () => {
@@ -93,6 +107,8 @@ describe('parseCommandLine', () => {
     [['explain', 'a.png', '--model'], /--model/],
     [['explain', 'a.png', '--out', ''], /--out needs a value/],
     [['explain', 'a.png', '--json=yes'], /--json/],
+    [['explain', 'a.png', '--max-pixels', '0'], /--max-pixels must be a positive integer/],
+    [['explain', 'a.png', '--max-pixels', '1e6'], /--max-pixels must be a positive integer/],
   ])('rejects %j', (argv, pattern) => {
     expect(usageError(argv as string[])).toMatch(pattern as RegExp);
   });
@@ -109,7 +125,7 @@ describe('helpText', () => {
   const help = helpText();
 
   it('lists every option the parser takes, every method and colour map', () => {
-    for (const option of ['--model', '--layer', '--labels', '--scale', '--mean', '--std', '--class', '--top-k', '--method', '--colormap', '--alpha', '--out', '--json', '--quiet', '--backend', '--help', '--version']) {
+    for (const option of ['--model', '--layer', '--labels', '--scale', '--mean', '--std', '--class', '--top-k', '--method', '--colormap', '--alpha', '--out', '--json', '--quiet', '--metrics', '--backend', '--max-pixels', '--help', '--version']) {
       expect(help).toContain(option);
     }
     for (const name of [...CAM_METHODS, ...COLORMAPS]) expect(help).toMatch(new RegExp(`[ ,]${name.replace(/\+/g, '\\+')}[ ,(\\n]`));

@@ -3,6 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { saveLayersModelToDir } from '../../src/node';
+import { hugeHeaderPng } from '../helpers/png';
 import { type Fixtures, makeFixtures } from './fixtures';
 
 /**
@@ -125,6 +129,60 @@ describe('tfjs-gradcam explain', () => {
     expect(bad).toEqual({ file: fx.broken, error: `Cannot read ${fx.broken}: not a PNG, JPEG or WebP image.`, code: 'BAD_INPUT' });
   });
 
+  it('--metrics adds each map\'s faithfulness metrics to its JSON line and their means to the summary', () => {
+    const r = run(['explain', fx.red, '--model', fx.model, '--json', '--metrics', '-o', freshOut()]);
+    expect(r.code).toBe(0);
+    const [line] = jsonLines(r.stdout);
+    const [e] = line.explained as Array<{ score: number; metrics: Record<string, number> }>;
+    expect(Object.keys(e.metrics).sort()).toEqual(['confidenceChange', 'deletion', 'drop', 'increase', 'insertion', 'roadCombined']);
+    for (const v of Object.values(e.metrics)) expect(Number.isFinite(v)).toBe(true);
+    // The per-image Average Drop term is the drop over the image's own probability (from predict).
+    expect(e.metrics.drop).toBeCloseTo(Math.max(0, -e.metrics.confidenceChange) / e.score, 4);
+    expect(e.metrics.increase).toBe(e.metrics.confidenceChange > 0 ? 1 : 0);
+    // Probabilities: areas under a probability curve lie in [0, 1].
+    for (const k of ['deletion', 'insertion']) expect(e.metrics[k]).toBeGreaterThanOrEqual(0);
+    for (const k of ['deletion', 'insertion']) expect(e.metrics[k]).toBeLessThanOrEqual(1);
+    expect(r.stderr).toMatch(/\nFaithfulness over 1 map \(means\): average drop \d\.\d{3}, average increase [01]\.000, ROAD combined -?\d\.\d{3}, deletion \d\.\d{3}, insertion \d\.\d{3}\n$/);
+    const plain = run(['explain', fx.red, '--model', fx.model, '--json', '-o', freshOut()]);
+    expect((jsonLines(plain.stdout)[0].explained as Array<Record<string, unknown>>)[0].metrics).toBeUndefined();
+  });
+
+  it('explains a phone photo as displayed (EXIF orientation), and reports truncated files and bombs per image', async () => {
+    // Stored 48 wide × 32 high, red left half; EXIF orientation 6 shows it 32 wide × 48 high, red on top.
+    const data = Buffer.alloc(48 * 32 * 3);
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 48; x++) if (x < 24) data[(y * 48 + x) * 3] = 255;
+    const photo = path.join(dir, 'photo.jpg');
+    await sharp(data, { raw: { width: 48, height: 32, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(photo);
+    const png = await sharp(data, { raw: { width: 48, height: 32, channels: 3 } }).png().toBuffer();
+    const truncated = path.join(dir, 'cut.png');
+    fs.writeFileSync(truncated, png.subarray(0, png.length >> 1));
+    const bomb = path.join(dir, 'bomb.png');
+    fs.writeFileSync(bomb, hugeHeaderPng(60_000, 60_000));
+
+    const out = freshOut();
+    const r = run(['explain', photo, truncated, bomb, '--model', fx.model, '--labels', fx.labels, '--class', 'red', '--colormap', 'gray', '--json', '-o', out]);
+    expect(r.code).toBe(1);
+    const [ok, cut, big] = jsonLines(r.stdout);
+    expect(ok).toMatchObject({ file: photo, width: 32, height: 48 });
+    expect(await size(path.join(out, 'photo.overlay.png'))).toEqual([48, 32]);
+    const { data: heat, info } = await sharp(path.join(out, 'photo.heatmap.png')).raw().toBuffer({ resolveWithObject: true });
+    expect([info.height, info.width]).toEqual([48, 32]);
+    const at = (y: number, x: number): number => heat[(y * info.width + x) * info.channels];
+    expect(at(8, 16)).toBeGreaterThan(200); // the red half, on top as displayed
+    expect(at(40, 16)).toBeLessThan(30);
+    expect(cut).toMatchObject({ file: truncated, code: 'BAD_INPUT', error: expect.stringMatching(/^Cannot read .*cut\.png: damaged or truncated/) });
+    expect(big).toMatchObject({ file: bomb, code: 'BAD_INPUT', error: expect.stringMatching(/60000×60000 = 3600000000 pixels, above the limit of 50000000/) });
+    expect(r.stderr).toContain(`tfjs-gradcam: Cannot read ${truncated}: damaged or truncated`);
+  });
+
+  it('--max-pixels lowers the pixel limit, per image', () => {
+    const out = freshOut();
+    const r = run(['explain', fx.blue, fx.red, '--model', fx.model, '--max-pixels', '1000', '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`tfjs-gradcam: Cannot read ${fx.red}: the image is 48×32 = 1536 pixels, above the limit of 1000; raise maxPixels (--max-pixels) if you trust it.\n`);
+    expect(fs.readdirSync(out).sort()).toEqual(['blue.heatmap.png', 'blue.overlay.png']);
+  });
+
   it('--top-k explains several classes; --class picks one by name or index', () => {
     const out = freshOut();
     const topK = run(['explain', fx.red, '--model', fx.model, '--labels', fx.labels, '--top-k', '2', '--json', '-o', out]);
@@ -142,6 +200,47 @@ describe('tfjs-gradcam explain', () => {
     const byIndex = jsonLines(run(['explain', fx.red, '--model', fx.model, '-c', '1', '--json', '-o', freshOut()]).stdout)[0];
     expect((byIndex.explained as Array<{ class: number; label?: string }>)[0]).toMatchObject({ class: 1 });
     expect((byIndex.explained as Array<{ label?: string }>)[0].label).toBeUndefined(); // no labels: indices only
+  });
+
+  it('--output explains one output of a two-output model; --max-channels runs Faster-ScoreCAM', async () => {
+    // The red/blue classifier with a second, regression output on the same features.
+    const input = tfl.input({ shape: [16, 16, 3] });
+    const colours = tfl.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'relu', name: 'colours' }).apply(input) as tfl.SymbolicTensor;
+    const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(colours) as tfl.SymbolicTensor;
+    const scores = tfl.layers.dense({ units: 2, activation: 'softmax', name: 'scores' }).apply(pooled) as tfl.SymbolicTensor;
+    const amount = tfl.layers.dense({ units: 1, name: 'amount' }).apply(pooled) as tfl.SymbolicTensor;
+    const twoHeads = tfl.model({ inputs: input, outputs: [amount, scores] });
+    const weights = {
+      colours: [tf.tensor4d([1, 0, 0, 0, 0, 1], [1, 1, 3, 2]), tf.zeros([2])],
+      scores: [tf.tensor2d([4, 0, 0, 4], [2, 2]), tf.zeros([2])],
+      amount: [tf.ones([2, 1]), tf.zeros([1])],
+    };
+    for (const [layer, values] of Object.entries(weights)) {
+      twoHeads.getLayer(layer).setWeights(values);
+      tf.dispose(values);
+    }
+    const modelPath = path.join(dir, 'two-heads', 'model.json');
+    await saveLayersModelToDir(twoHeads, path.dirname(modelPath));
+    twoHeads.dispose();
+
+    const missing = run(['explain', fx.red, '--model', modelPath, '-o', freshOut()]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/the model has 2 outputs \(amount, scores\): choose the classifier's with --output NAME/);
+    // A one-column output is explained as a single score: here the mean red + blue, 0.25 for red.png.
+    const regression = run(['explain', fx.red, '--model', modelPath, '--output', 'amount', '--json', '-o', freshOut()]);
+    expect(regression.code).toBe(0);
+    expect((jsonLines(regression.stdout)[0].predictions as Array<{ score: number }>)[0].score).toBeCloseTo(0.25, 2);
+    const one = (extra: string[]): Record<string, unknown> => {
+      const r = run(['explain', fx.red, '--model', modelPath, '--output', 'scores', '--labels', fx.labels, '--json', '-o', freshOut(), ...extra]);
+      expect(r.code).toBe(0);
+      return jsonLines(r.stdout)[0];
+    };
+    const plain = one([]);
+    // The same predictions as the one-output model's, read from the explanation's own pass.
+    expect(plain.predictions).toEqual(jsonLines(run(['explain', fx.red, '--model', fx.model, '--labels', fx.labels, '--json', '-o', freshOut()]).stdout)[0].predictions);
+    expect((plain.explained as Array<{ label: string }>)[0].label).toBe('red');
+    const faster = one(['--method', 'scorecam', '--max-channels', '1']);
+    expect((faster.explained as Array<{ label: string }>)[0].label).toBe('red');
   });
 
   it('runs the same on the wasm (default) and cpu backends', () => {

@@ -30,3 +30,19 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     .filter(({ actual: a, expected: e }) => !(Math.abs(a - e) <= tol));
   expect(bad).toEqual([]);
 }
+
+/**
+ * Awaits `promise`, expects it to reject with a GradCamError with `code` and a message matching
+ * `pattern`, and checks that no tensor was left behind meanwhile.
+ */
+export async function expectGradCamRejection(promise: Promise<unknown>, code: GradCamErrorCode, pattern: RegExp): Promise<void> {
+  const before = tf.memory().numTensors;
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GradCamError);
+  expect((err as GradCamError).code).toBe(code);
+  expect((err as GradCamError).message).toMatch(pattern);
+  expect(tf.memory().numTensors).toBe(before);
+}

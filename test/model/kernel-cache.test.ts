@@ -57,7 +57,7 @@ describe('the transposed-kernel cache', () => {
 
     const count = tf.memory().numTensors;
     const again = reused.explain(x, { classIndex: 1 });
-    expect(tf.memory().numTensors).toBe(count + 2); // the result's heatmap and cam: the stale Wᵀ was replaced, not added
+    expect(tf.memory().numTensors).toBe(count + 3); // the result's heatmap, cam and output: the stale Wᵀ was replaced, not added
     const fresh = new GradCam(m, { layerName: 'conv' });
     const expected = fresh.explain(x, { classIndex: 1 });
     expect(maxDiff(again.heatmap, expected.heatmap)).toBeLessThan(1e-6);

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
-import { GradCamError, type GradCamErrorCode } from '../../src';
+import { GradCamError } from '../../src';
 import { decodeImage, encodeImage, readImage, writeImage } from '../../src/node';
-import { expectClose } from '../helpers/expect';
+import { expectClose, expectGradCamRejection as expectRejects } from '../helpers/expect';
 
 let dir: string;
 beforeAll(() => {
@@ -20,16 +20,6 @@ async function rawFile(name: string, pixels: number[], width: number, height: nu
   const s = sharp(Uint8Array.from(pixels), { raw: { width, height, channels } });
   await (format === 'png' ? s.png() : s.webp({ lossless: true })).toFile(file);
   return file;
-}
-
-async function expectRejects(promise: Promise<unknown>, code: GradCamErrorCode, pattern: RegExp): Promise<void> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GradCamError);
-  expect((err as GradCamError).code).toBe(code);
-  expect((err as GradCamError).message).toMatch(pattern);
 }
 
 // A 2×3 image whose every channel value differs.

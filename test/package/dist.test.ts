@@ -8,7 +8,7 @@ import * as path from 'node:path';
  */
 const root = path.resolve(__dirname, '../..');
 
-// Runs a tiny Grad-CAM with the cpu backend through the package's public entry.
+// Runs a tiny Grad-CAM with the cpu backend through the package's public entry, sync and async.
 const program = (load: string): string => `
 ${load}
 tf.env().set('PROD', true);
@@ -22,12 +22,17 @@ const image = tf.ones([6, 6, 3]);
 const before = tf.memory().numTensors;
 const explainer = new gradcam.GradCam(model);
 const r = explainer.explain(image);
-const out = { layer: r.layerName, shape: r.heatmap.shape, version: gradcam.version, errorName: new gradcam.GradCamError('BAD_INPUT', 'x').name,
-  keras: [typeof gradcam.loadModel, typeof gradcam.preprocessInput, typeof gradcam.registerKerasLayers] };
-r.dispose();
-explainer.dispose();
-out.leaked = tf.memory().numTensors - before;
-console.log(JSON.stringify(out));
+explainer.explainAsync(image).then((a) => {
+  const sync = r.heatmap.dataSync();
+  const asyncEqual = a.classIndex[0] === r.classIndex[0] && a.heatmap.dataSync().every((v, i) => Math.abs(v - sync[i]) <= 1e-6);
+  const out = { layer: r.layerName, shape: r.heatmap.shape, version: gradcam.version, errorName: new gradcam.GradCamError('BAD_INPUT', 'x').name, asyncEqual,
+    keras: [typeof gradcam.loadModel, typeof gradcam.preprocessInput, typeof gradcam.registerKerasLayers] };
+  r.dispose();
+  a.dispose();
+  explainer.dispose();
+  out.leaked = tf.memory().numTensors - before;
+  console.log(JSON.stringify(out));
+});
 `;
 
 function runNode(args: string[], source: string): unknown {
@@ -35,7 +40,7 @@ function runNode(args: string[], source: string): unknown {
   return JSON.parse(stdout.trim().split('\n').pop() as string);
 }
 
-const expected = { shape: [1, 6, 6], version: '0.2.0', errorName: 'GradCamError', leaked: 0, keras: ['function', 'function', 'function'] };
+const expected = { shape: [1, 6, 6], version: '0.2.0', errorName: 'GradCamError', asyncEqual: true, leaked: 0, keras: ['function', 'function', 'function'] };
 
 describe('the built package', () => {
   it('imports as ESM by its name', () => {
@@ -55,10 +60,15 @@ const tfl = require('@tensorflow/tfjs-layers'); const gradcam = require('tfjs-gr
       const code = fs.readFileSync(path.join(root, file), 'utf8');
       expect(code).toMatch(/["']@tensorflow\/tfjs-core["']/);
       expect(code).not.toMatch(/registerKernel\(\{\s*kernelName:\s*["']Conv2D["']/);
-      expect(code.length).toBeLessThan(100_000);
+      expect(code.length).toBeLessThan(150_000); // the library alone; bundled tfjs would be megabytes
     }
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    expect(Object.keys(pkg.peerDependencies)).toEqual(['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', 'sharp']);
+    expect(Object.keys(pkg.peerDependencies)).toEqual(['@tensorflow/tfjs-converter', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', 'sharp']);
+    // GraphModels are told by their shape: the optional tfjs-converter is never imported.
+    expect(pkg.peerDependenciesMeta['@tensorflow/tfjs-converter']).toEqual({ optional: true });
+    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+      expect(fs.readFileSync(path.join(root, file), 'utf8')).not.toMatch(/(from\s*|require\()["']@tensorflow\/tfjs-converter["']/);
+    }
     expect(pkg.peerDependenciesMeta.sharp.optional).toBe(true);
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.sideEffects).toBe(false);
@@ -68,6 +78,36 @@ const tfl = require('@tensorflow/tfjs-layers'); const gradcam = require('tfjs-gr
     for (const file of ['dist/index.d.ts', 'dist/index.d.cts']) {
       const types = fs.readFileSync(path.join(root, file), 'utf8');
       expect(types).toMatch(/declare class GradCam/);
+      expect(types).not.toMatch(/:\s*any\b/);
+    }
+  });
+
+  // tfjs-gradcam/metrics: a metric on a tiny function model, and its errors are the main entry's GradCamError.
+  const metricsProgram = (load: string): string => `
+${load}
+tf.env().set('PROD', true);
+const model = (x) => tf.tidy(() => { const a = tf.reshape(tf.sum(x, [1, 2, 3]), [-1, 1]); return tf.concat([a, tf.zerosLike(a)], 1); });
+const images = tf.ones([1, 2, 2, 1]);
+const heatmaps = tf.fill([1, 2, 2], 0.5);
+const before = tf.memory().numTensors;
+(async () => {
+  const change = await metrics.confidenceChange(model, images, heatmaps, { classIndex: 0, score: 'logit' });
+  const err = await metrics.road(model, images, heatmaps, { classIndex: 0, percentiles: 100, order: 'most-relevant-first' }).catch((e) => e);
+  console.log(JSON.stringify({ change, sameError: err instanceof gradcam.GradCamError, code: err.code, leaked: tf.memory().numTensors - before }));
+})();
+`;
+  const metricsExpected = { change: [-2], sameError: true, code: 'BAD_OPTION', leaked: 0 };
+
+  it('tfjs-gradcam/metrics imports as ESM and requires as CommonJS', () => {
+    const esm = `import * as tf from '@tensorflow/tfjs-core'; import '@tensorflow/tfjs-backend-cpu';
+import * as gradcam from 'tfjs-gradcam'; import * as metrics from 'tfjs-gradcam/metrics';`;
+    const cjs = `const tf = require('@tensorflow/tfjs-core'); require('@tensorflow/tfjs-backend-cpu');
+const gradcam = require('tfjs-gradcam'); const metrics = require('tfjs-gradcam/metrics');`;
+    expect(runNode(['--input-type=module', '-e'], metricsProgram(esm))).toEqual(metricsExpected);
+    expect(runNode(['--input-type=commonjs', '-e'], metricsProgram(cjs))).toEqual(metricsExpected);
+    for (const file of ['dist/metrics.d.ts', 'dist/metrics.d.cts']) {
+      const types = fs.readFileSync(path.join(root, file), 'utf8');
+      expect(types).toMatch(/declare function roadCombined/);
       expect(types).not.toMatch(/:\s*any\b/);
     }
   });

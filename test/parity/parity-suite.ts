@@ -17,8 +17,8 @@ const RELATIVE = 1e-4;
 
 /** Numeric parity with pytorch-grad-cam on every fixture, image and class, on the current backend. */
 export function describeParity(): void {
-  it('auto-detects the last spatial feature map: pool2 after conv3 in plain, pw3 before the GAP in dw', () => {
-    const expected: Record<string, string> = { plain: 'pool2', dw: 'pw3' };
+  it('auto-detects the last spatial feature map: the max-pool before a flatten, the layer before a GAP', () => {
+    const expected: Record<string, string> = { plain: 'pool2', dw: 'pw3', bn: 'pool3', residual: 'conv2' };
     for (const name of FIXTURE_NAMES) {
       const model = buildFixtureModel(loadFixture(name));
       expect(new GradCam(model).layerName).toBe(expected[name]);

@@ -24,43 +24,13 @@ export interface Explained {
   peak: { row: number; col: number };
 }
 
-/** A rank-4 layer output `[N,h,w,C]` with a spatial size above 1×1: a possible target layer. */
-export interface LayerChoice {
-  /** The name GradCam takes (`outer/inner` inside a nested model). */
-  name: string;
-  /** `h×w×C`. */
-  shape: string;
-}
-
-/** The layers GradCam can target: rank-4 outputs with a spatial size above 1×1, nested models included. */
-export function featureMapLayers(model: LayersModel): LayerChoice[] {
-  const choices: LayerChoice[] = [];
-  const visit = (layers: LayersModel['layers'], prefix: string): void => {
-    for (const layer of layers) {
-      const inner = (layer as Partial<LayersModel>).layers;
-      if (Array.isArray(inner)) visit(inner, `${prefix}${layer.name}/`);
-      let shape: unknown;
-      try {
-        shape = layer.outputShape;
-      } catch {
-        continue; // a layer applied at several places has no single output shape
-      }
-      if (!Array.isArray(shape) || shape.length !== 4 || Array.isArray(shape[0])) continue;
-      const [, h, w, c] = shape as Array<number | null>;
-      if ((h ?? 2) > 1 || (w ?? 2) > 1) choices.push({ name: `${prefix}${layer.name}`, shape: `${h ?? '?'}×${w ?? '?'}×${c ?? '?'}` });
-    }
-  };
-  visit(model.layers, '');
-  return choices;
-}
-
 /** Explains canvases with one model: preprocessing, top-3 and Grad-CAM. */
 export class Explainer {
   /** `[height, width]` of the model's input. */
   readonly inputSize: readonly [number, number];
   private gradcam: GradCam;
-  private readonly input: HTMLCanvasElement;
-  private readonly inputContext: CanvasRenderingContext2D;
+  private readonly input: HTMLCanvasElement | OffscreenCanvas;
+  private readonly inputContext: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
   /**
    * @param model a single-input image classifier `[N,H,W,3]` → `[N,K]`.
@@ -82,9 +52,11 @@ export class Explainer {
       throw new Error(`The model's input must be RGB images [N,H,W,3], got [${shape.join(',')}].`);
     }
     this.inputSize = [shape[1] ?? 224, shape[2] ?? 224];
-    this.input = document.createElement('canvas');
+    // A Web Worker has no document: there, an OffscreenCanvas.
+    const [height, width] = this.inputSize;
+    this.input = typeof document === 'undefined' ? new OffscreenCanvas(width, height) : document.createElement('canvas');
     [this.input.height, this.input.width] = this.inputSize;
-    const context = this.input.getContext('2d', { willReadFrequently: true });
+    const context = this.input.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
     if (context === null) throw new Error('no 2-D canvas context');
     this.inputContext = context;
     this.gradcam = new GradCam(model, { layerName });
@@ -110,9 +82,10 @@ export class Explainer {
 
   /**
    * Explains the model's top class for the picture on `canvas` (resized to the model's input
-   * size, the whole picture: crop it first to keep its aspect ratio).
+   * size, the whole picture: crop it first to keep its aspect ratio). Never blocks on the
+   * device: `explainAsync`, and the top-3 scores read with `await data()`.
    */
-  async explain(canvas: HTMLCanvasElement, method: CamMethodName): Promise<Explained> {
+  async explain(canvas: HTMLCanvasElement | OffscreenCanvas | ImageBitmap, method: CamMethodName): Promise<Explained> {
     const [height, width] = this.inputSize;
     let source = canvas;
     if (canvas.width !== width || canvas.height !== height) {
@@ -120,12 +93,14 @@ export class Explainer {
       source = this.input;
     }
     const [low, high] = this.range;
-    const image = tf.tidy(() => tf.add(tf.mul(tf.cast(tf.browser.fromPixels(source), 'float32'), (high - low) / 255), low));
+    // fromPixels takes any canvas-like source, an OffscreenCanvas too; its type says HTMLCanvasElement.
+    const pixels = source as HTMLCanvasElement | ImageBitmap;
+    const image = tf.tidy(() => tf.add(tf.mul(tf.cast(tf.browser.fromPixels(pixels), 'float32'), (high - low) / 255), low));
     let scores: tf.Tensor | undefined;
     let result: GradCamResult | undefined;
     try {
       scores = tf.tidy(() => this.model.predict(tf.expandDims(image, 0)) as tf.Tensor);
-      result = this.gradcam.explain(image, { method }); // the top class
+      result = await this.gradcam.explainAsync(image, { method }); // the top class
       const [values, map] = await Promise.all([scores.data(), result.heatmap.data()]);
       const top = Array.from(values, (score, index) => ({ index, score, label: this.labels[index] ?? `class ${index}` }))
         .sort((a, b) => b.score - a.score)

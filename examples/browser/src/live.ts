@@ -5,8 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CamMethodName, ColormapName } from '../../../src';
-import { drawHeatmap } from '../../../src/browser';
-import type { Explained, Explainer } from './explainer';
+import type { ExplainedFrame, FrameWork } from './frame-work';
 import { AnimatedScene, type SceneBox } from './scene';
 
 /** A frame to explain: the picture, and where the target is when the source knows it. */
@@ -89,6 +88,12 @@ export interface LiveStats {
   frames: number;
   /** Frames dropped because the previous one was still being explained. */
   skipped: number;
+  /** Where frames are explained: 'worker' (a Web Worker) or 'main' (the page's thread), and why not in a worker. */
+  thread: 'worker' | 'main' | '';
+  threadNote: string;
+  /** The page's main-thread tasks over 50 ms (`longtask` entries) since the last reset: how many, the longest, in ms. */
+  longTasks: number;
+  longestTaskMs: number;
   /** Frames with a known target box, and those whose heatmap peak fell inside it. */
   scored: number;
   hits: number;
@@ -121,6 +126,10 @@ export function freshLiveStats(): LiveStats {
   return {
     frames: 0,
     skipped: 0,
+    thread: '',
+    threadNote: '',
+    longTasks: 0,
+    longestTaskMs: 0,
     scored: 0,
     hits: 0,
     correct: 0,
@@ -153,32 +162,38 @@ export class LiveLoop {
   private source: FrameSource | undefined;
   private running = false;
   private busy: Promise<void> | undefined;
-  private readonly heat: HTMLCanvasElement;
   private readonly display: CanvasRenderingContext2D;
   private recent: number[] = [];
 
   /**
-   * @param onFrame called after each frame with its explanation (before the result is disposed).
+   * @param work explains frames, on the page's thread or in a worker.
+   * @param onFrame called after each frame with its explanation (before its heatmap is released).
    * @param onError called when a frame fails; the loop stops.
    */
   constructor(
-    private explainer: Explainer,
+    private work: FrameWork,
     private readonly overlay: HTMLCanvasElement,
     private readonly settings: LiveSettings,
-    private readonly onFrame: (explained: Explained, stats: LiveStats) => void,
+    private readonly onFrame: (explained: ExplainedFrame, stats: LiveStats) => void,
     private readonly onError: (error: unknown) => void,
   ) {
-    this.heat = document.createElement('canvas');
     const display = overlay.getContext('2d');
     if (display === null) throw new Error('no 2-D canvas context');
     this.display = display;
+    // The page's responsiveness: every main-thread task over 50 ms, as the browser reports it.
+    if (typeof PerformanceObserver !== 'undefined' && PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          this.stats.longTasks++;
+          this.stats.longestTaskMs = Math.max(this.stats.longestTaskMs, entry.duration);
+        }
+      }).observe({ type: 'longtask' });
+    }
   }
-
-
 
   /** Zeroes the counters (after a change of source, model, method or backend). */
   resetStats(): void {
-    Object.assign(this.stats, freshLiveStats(), { running: this.running });
+    Object.assign(this.stats, freshLiveStats(), { running: this.running, thread: this.work.thread, threadNote: this.stats.threadNote });
     this.recent = [];
   }
 
@@ -190,9 +205,10 @@ export class LiveLoop {
     if (this.running) this.schedule();
   }
 
-  /** Uses another explainer (another model) from the next frame on. */
-  setExplainer(explainer: Explainer): void {
-    this.explainer = explainer;
+  /** Explains on another thread from the next frame on; `note` says why, when not in a worker. */
+  setWork(work: FrameWork, note = ''): void {
+    this.work = work;
+    this.stats.threadNote = note;
     this.resetStats();
   }
 
@@ -245,35 +261,24 @@ export class LiveLoop {
     const t0 = performance.now();
     const frame = source.capture();
     const t1 = performance.now();
-    let explained: Explained;
+    let explained: ExplainedFrame | undefined;
     try {
-      explained = await this.explainer.explain(frame.canvas, this.settings.method());
-    } catch (err) {
-      this.running = false;
-      this.stats.running = false;
-      this.onError(err);
-      return;
-    }
-    const t2 = performance.now();
-    try {
-      await drawHeatmap(this.heat, explained.result, { colormap: this.settings.colormap() });
-      this.composite(frame);
-      const t3 = performance.now();
-      this.count(frame, explained, [t1 - t0, t2 - t1, t3 - t2], t3);
+      explained = await this.work.explainFrame(frame.canvas, this.settings.method(), this.settings.colormap());
+      this.composite(frame, explained.heat);
+      this.count(frame, explained, t1 - t0, performance.now());
       this.onFrame(explained, this.stats);
     } catch (err) {
       this.running = false;
       this.stats.running = false;
       this.onError(err);
     } finally {
-      explained.result.dispose();
+      explained?.release();
     }
-    this.stats.numTensors = tf.memory().numTensors;
     if (this.stats.frames === 10) this.stats.numTensorsAtFrame10 = this.stats.numTensors;
   }
 
   /** The frame, and the coloured heatmap over it at the chosen opacity. */
-  private composite(frame: Frame): void {
+  private composite(frame: Frame, heat: CanvasImageSource): void {
     const { width, height } = this.overlay;
     const ctx = this.display;
     ctx.globalAlpha = 1;
@@ -282,17 +287,18 @@ export class LiveLoop {
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = 'high';
     ctx.globalAlpha = this.settings.opacity();
-    ctx.drawImage(this.heat, 0, 0, width, height);
+    ctx.drawImage(heat, 0, 0, width, height);
     ctx.globalAlpha = 1;
   }
 
-  private count(frame: Frame, explained: Explained, [capture, inference, draw]: number[], now: number): void {
+  private count(frame: Frame, explained: ExplainedFrame, capture: number, now: number): void {
     const s = this.stats;
     s.frames++;
     s.captureMs += capture;
-    s.inferenceMs += inference;
-    s.drawMs += draw;
-    s.backend = tf.getBackend();
+    s.inferenceMs += explained.inferenceMs;
+    s.drawMs += explained.drawMs;
+    s.backend = explained.backend;
+    s.numTensors = explained.numTensors;
     s.label = explained.top[0]?.label ?? '';
     this.recent.push(now);
     while (this.recent.length > 0 && this.recent[0] < now - 1000) this.recent.shift();
@@ -302,7 +308,7 @@ export class LiveLoop {
       return;
     }
     // The peak in the frame's pixels (the model's input may be larger or smaller).
-    const [h, w] = this.explainer.inputSize;
+    const [h, w] = explained.inputSize;
     const row = ((explained.peak.row + 0.5) * frame.canvas.height) / h;
     const col = ((explained.peak.col + 0.5) * frame.canvas.width) / w;
     const { top, left, bottom, right } = frame.box;

@@ -4,15 +4,17 @@
  *
  * URL parameters set the controls at start: `?source=scene|webcam|file`, `backend=wasm|webgl|cpu|webgpu`,
  * `method=gradcam|…`, `colormap=jet|…`, `opacity=0.5`, `mode=video|still`, `seed=1`, and
- * `shapeSeconds=4` (how long each shape of the animated scene stays).
+ * `shapeSeconds=4` (how long each shape of the animated scene stays), `thread=worker|main` (where
+ * the live loop explains: a Web Worker by default, where the browser can).
  * `window.__gradcam` exposes the counters the end-to-end test reads.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError, loadModel } from '../../../src';
+import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError, featureMapLayers, loadModel } from '../../../src';
 import { DEMO_CLASSES, DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../../src/demo';
 import { BACKENDS, type BackendName, BackendUnavailableError, isBackendName, useBackend } from './backends';
-import { Explainer, type Ranked, featureMapLayers } from './explainer';
+import { Explainer, type Ranked } from './explainer';
+import { type FrameWork, MainThreadWork, WorkerWork, workerSupported } from './frame-work';
 import type { PageHook } from './hook';
 import { type FrameSource, LiveLoop, type LiveStats, SceneSource, VideoSource, freshLiveStats } from './live';
 import { StillView } from './still';
@@ -56,6 +58,8 @@ const ui = {
   ms: element<HTMLElement>('ms'),
   counts: element<HTMLElement>('counts'),
   tensors: element<HTMLElement>('tensors'),
+  thread: element<HTMLElement>('thread'),
+  longtasks: element<HTMLElement>('longtasks'),
   video: element<HTMLVideoElement>('video'),
   videoCaption: element<HTMLElement>('video-caption'),
   drop: element<HTMLDivElement>('drop'),
@@ -69,6 +73,7 @@ const ui = {
 const params = new URLSearchParams(location.search);
 const seed = Number.parseInt(params.get('seed') ?? '1', 10) || 1;
 const shapeSeconds = Number.parseFloat(params.get('shapeSeconds') ?? '') || undefined;
+const wantWorker = params.get('thread') !== 'main';
 
 function fillSelect(select: HTMLSelectElement, values: readonly string[], initial: string | null): void {
   select.replaceChildren(...values.map((v) => new Option(v, v)));
@@ -146,6 +151,9 @@ function serial(action: () => Promise<void>): Promise<void> {
 
 let explainer: Explainer;
 let loop: LiveLoop;
+/** The live loop explains in `workerWork` where it can, else on the page's thread with the page's explainer. */
+const mainWork = new MainThreadWork(() => explainer);
+let workerWork: WorkerWork | undefined;
 const still = new StillView(ui.stillHeatmap, ui.stillOverlay);
 let mode: 'video' | 'still' = params.get('mode') === 'still' ? 'still' : 'video';
 let paused = false;
@@ -160,6 +168,7 @@ function onFrame(explained: { top: Ranked[] }, stats: LiveStats): void {
   const score = stats.scored > 0 ? `; shape recognised in ${percent(stats.correct)}, peak on it in ${percent(stats.hits)}` : '';
   ui.counts.textContent = `${stats.frames} / ${stats.skipped}${score}`;
   ui.tensors.textContent = String(stats.numTensors);
+  ui.longtasks.textContent = stats.longTasks === 0 ? 'none over 50 ms' : `${stats.longestTaskMs.toFixed(0)} ms (${stats.longTasks})`;
 }
 
 /** Pauses the live loop around a change, then resumes it where it should run. */
@@ -177,7 +186,8 @@ async function withLoopStopped(change: () => Promise<void> | void): Promise<void
 
 function fillLayers(): void {
   const auto = new Option(`auto (${explainer.layer})`, '');
-  const choices = featureMapLayers(explainer.model).map((c) => new Option(`${c.name} — ${c.shape}`, c.name));
+  const shape = (s: ReadonlyArray<number | null>): string => s.slice(1).map((d) => d ?? '?').join('×');
+  const choices = featureMapLayers(explainer.model).map((c) => new Option(`${c.name} — ${shape(c.shape)}`, c.name));
   ui.layer.replaceChildren(auto, ...choices);
   hook.layer = explainer.layer;
 }
@@ -186,10 +196,38 @@ async function useExplainer(next: Explainer): Promise<void> {
   await withLoopStopped(() => {
     const old = explainer;
     explainer = next;
-    loop.setExplainer(next);
     old.dispose();
     fillLayers();
   });
+}
+
+// ---- where frames are explained --------------------------------------------------------------
+
+function useWork(work: FrameWork, note: string): void {
+  loop.setWork(work, note);
+  ui.thread.textContent = work.thread === 'worker' ? 'a Web Worker (this page only draws)' : `the main thread: ${note}`;
+  Object.assign(hook, loop.stats);
+}
+
+/** Explains the demo model in a worker where the browser can, else on the page's thread (and says why). */
+async function useWorkerIfPossible(): Promise<void> {
+  if (!wantWorker) return useWork(mainWork, 'the page was opened with ?thread=main.');
+  if (!workerSupported()) return useWork(mainWork, 'this browser has no module workers, OffscreenCanvas or createImageBitmap.');
+  try {
+    workerWork ??= await WorkerWork.start(tf.getBackend() as BackendName, ui.layer.value);
+    await workerWork.configure({ backend: tf.getBackend() as BackendName, layer: ui.layer.value, range: inputRange() });
+    useWork(workerWork, '');
+  } catch (err) {
+    console.warn(err);
+    workerWork?.terminate();
+    workerWork = undefined;
+    useWork(mainWork, `the worker could not start (${err instanceof Error ? err.message : String(err)}).`);
+  }
+}
+
+/** Passes a change of backend, layer or input range on to the worker when it explains. */
+async function configureWorker(settings: Parameters<WorkerWork['configure']>[0]): Promise<void> {
+  if (loop.stats.thread === 'worker' && workerWork !== undefined) await workerWork.configure(settings);
 }
 
 // ---- sources -------------------------------------------------------------------------------
@@ -310,6 +348,7 @@ async function loadUserModel(from: string | File[]): Promise<void> {
     throw err;
   }
   await useExplainer(next);
+  await withLoopStopped(() => useWork(mainWork, 'your own model is explained on the page\'s thread (the worker has the demo model only).'));
   const [h, w] = next.inputSize;
   showStatus(`Loaded a model with input ${h}×${w}, target layer ${next.layer}.`);
 }
@@ -317,6 +356,7 @@ async function loadUserModel(from: string | File[]): Promise<void> {
 async function loadDemo(): Promise<void> {
   const model = await loadDemoModel();
   await useExplainer(new Explainer(model, DEMO_CLASSES, [0, 1]));
+  await withLoopStopped(useWorkerIfPossible);
   showStatus('');
 }
 
@@ -336,7 +376,16 @@ function wire(): void {
     if (!isBackendName(name)) return;
     void serial(() => switchBackend(name));
   });
-  ui.layer.addEventListener('change', () => void serial(() => withLoopStopped(() => explainer.replan(ui.layer.value || undefined))));
+  ui.layer.addEventListener(
+    'change',
+    () =>
+      void serial(() =>
+        withLoopStopped(async () => {
+          explainer.replan(ui.layer.value || undefined);
+          await configureWorker({ layer: ui.layer.value });
+        }),
+      ),
+  );
   for (const radio of Array.from(document.querySelectorAll<HTMLInputElement>('input[name="model"]'))) {
     radio.addEventListener('change', () => {
       ui.userModel.hidden = radio.value !== 'user';
@@ -345,7 +394,16 @@ function wire(): void {
   }
   ui.modelUrlLoad.addEventListener('click', () => void serial(() => loadUserModel(ui.modelUrl.value.trim())));
   ui.modelFiles.addEventListener('change', () => void serial(() => loadUserModel(Array.from(ui.modelFiles.files ?? []))));
-  ui.inputRange.addEventListener('change', () => void serial(() => withLoopStopped(() => explainer.setRange(inputRange()))));
+  ui.inputRange.addEventListener(
+    'change',
+    () =>
+      void serial(() =>
+        withLoopStopped(async () => {
+          explainer.setRange(inputRange());
+          await configureWorker({ range: inputRange() });
+        }),
+      ),
+  );
   ui.source.addEventListener('change', () => {
     if (ui.source.value === 'file') ui.videoFile.hidden = false;
     void serial(switchSource);
@@ -389,6 +447,7 @@ async function switchBackend(name: BackendName): Promise<void> {
       throw err;
     }
     explainer.replan(); // GradCam's cached kernels belong to the old backend
+    await configureWorker({ backend: name });
     hook.backend = tf.getBackend();
   });
 }
@@ -414,8 +473,9 @@ async function start(): Promise<void> {
   showStatus('Loading…');
   const fellBack = await startBackend();
   explainer = new Explainer(await loadDemoModel(), DEMO_CLASSES, [0, 1]);
-  loop = new LiveLoop(explainer, ui.overlay, settings, onFrame, showError);
+  loop = new LiveLoop(mainWork, ui.overlay, settings, onFrame, showError);
   fillLayers();
+  await useWorkerIfPossible();
   wire();
   hook.backend = tf.getBackend();
   await switchSource();

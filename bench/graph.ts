@@ -1,0 +1,78 @@
+/**
+ * `npm run bench:graph`: GradCam on tfjs-converter GraphModels next to one `predict` of the same
+ * graph, and next to GradCam on the same network as a LayersModel, measured side by side on wasm.
+ * The networks are the GraphModel test fixtures (small VGG16-, ResNet- and MobileNetV2-shaped
+ * nets converted from Keras, scripts/fixtures/graph/), on their three images.
+ * With `--full`, also full-size VGG16 and MobileNetV2 graphs (224×224, one image) from
+ * bench/.models/, which `scripts/fixtures/graph/bench_models.py` writes (not committed).
+ *   --rounds=N   rounds (default 15)
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-layers';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { GradCam } from '../src';
+import { GRAPH_NETS, graphReference, loadGraphDir, loadGraphFixture, loadLayersFixture, tensorOf } from '../test/helpers/graph-fixtures';
+
+tf.env().set('PROD', true);
+const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 15);
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const time = (fn: () => void): number => {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+};
+
+/** Median ms of each op, run round-robin after a warm-up. */
+function interleaved(ops: Record<string, () => void>): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map((k) => [k, []]));
+  for (const fn of Object.values(ops)) fn();
+  for (let r = 0; r < rounds; r++) for (const [k, fn] of Object.entries(ops)) samples[k].push(time(fn));
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+const predictOp = (graph: { predict(x: tf.Tensor): unknown }, images: tf.Tensor) => (): void => {
+  const out = graph.predict(images) as tf.Tensor;
+  out.dataSync();
+  out.dispose();
+};
+
+async function main(): Promise<void> {
+  await tf.setBackend('wasm');
+  console.log(`# GraphModel benchmark (wasm)\n`);
+  console.log(`- ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; Node ${process.version}; tfjs ${tf.version_core}`);
+  console.log(`- medians of ${rounds} interleaved rounds after a warm-up; a batch of 3 images; times in ms\n`);
+  console.log('| network | input | graph predict | graph explain | explain / predict | layers explain |');
+  console.log('|---|---|---|---|---|---|');
+  for (const net of GRAPH_NETS) {
+    const graph = loadGraphFixture(net);
+    const layers = await loadLayersFixture(net);
+    const images = tensorOf(graphReference(net).images) as tf.Tensor4D;
+    const [g, l] = [new GradCam(graph), new GradCam(layers)];
+    const m = interleaved({ predict: predictOp(graph, images), graph: () => g.explain(images).dispose(), layers: () => l.explain(images).dispose() });
+    const [p, e, le] = [m.predict, m.graph, m.layers];
+    const size = images.shape.slice(1, 3).join('×');
+    console.log(`| ${net} | ${size} | ${p.toFixed(2)} | ${e.toFixed(2)} | ${(e / p).toFixed(2)} | ${le.toFixed(2)} |`);
+    [g, l, graph, layers, images].forEach((x) => x.dispose());
+  }
+  if (!process.argv.includes('--full')) return;
+  console.log('\n| full-size graph | target node | predict | explain | explain / predict |');
+  console.log('|---|---|---|---|---|');
+  for (const name of ['vgg16', 'mobilenetv2']) {
+    const dir = `bench/.models/${name}`;
+    if (!fs.existsSync(`${dir}/model.json`)) {
+      console.log(`| ${name} | (missing: run scripts/fixtures/graph/bench_models.py) | | | |`);
+      continue;
+    }
+    const graph = loadGraphDir(dir);
+    const image = tf.randomUniform([1, 224, 224, 3], -1, 1, 'float32', 7);
+    const g = new GradCam(graph);
+    const m = interleaved({ predict: predictOp(graph, image), explain: () => g.explain(image).dispose() });
+    console.log(`| ${name} | \`${g.layerName}\` | ${m.predict.toFixed(1)} | ${m.explain.toFixed(1)} | ${(m.explain / m.predict).toFixed(2)} |`);
+    [g, graph, image].forEach((x) => x.dispose());
+  }
+}
+
+void main();

@@ -1,0 +1,98 @@
+/**
+ * The models the metrics accept, reduced to one thing: a function from images `[B,H,W,C]` to
+ * pre-softmax class scores `[B,K]`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { GradCamError, formatShape } from '../errors';
+import { splitModel } from '../model/split-model';
+
+/** A classifier as a function: images `[B,H,W,C]` → class logits `[B,K]` (before any softmax). */
+export type ClassifierFunction = (images: tf.Tensor4D) => tf.Tensor2D;
+
+/**
+ * A tfjs-converter `GraphModel` (or anything shaped like one), recognised by its methods so that
+ * this package never imports tfjs-converter.
+ */
+export interface GraphModelLike {
+  execute(inputs: tf.Tensor, outputs?: string | string[]): tf.Tensor | tf.Tensor[];
+  readonly outputNodes: string[];
+}
+
+/**
+ * What the metrics score: a `LayersModel`, a `GraphModel`, or a {@link ClassifierFunction}.
+ * Scores are taken before the model's final softmax (LayersModel: the softmax activation of
+ * the output layer, or a Softmax layer; GraphModel: a `Softmax` output node) and, with
+ * `score: 'probability'`, passed through a softmax.
+ */
+export type MetricModel = LayersModel | GraphModelLike | ClassifierFunction;
+
+/** Logits of a batch; the caller owns the result. */
+export type Logits = (images: tf.Tensor4D) => tf.Tensor2D;
+
+function isLayersModel(model: object): model is LayersModel {
+  return Array.isArray((model as { layers?: unknown }).layers) && typeof (model as { getLayer?: unknown }).getLayer === 'function';
+}
+
+function isGraphModel(model: object): model is GraphModelLike {
+  return typeof (model as { execute?: unknown }).execute === 'function' && Array.isArray((model as { outputNodes?: unknown }).outputNodes);
+}
+
+/** The graph a GraphModel's executor keeps (not typed by tfjs-converter's public API). */
+interface GraphNodeLike {
+  name: string;
+  op: string;
+  inputs?: GraphNodeLike[];
+}
+
+/**
+ * The node whose output is the pre-softmax score of a GraphModel: the input of a `Softmax`
+ * output node, else the output node itself.
+ */
+function graphLogitsNode(model: GraphModelLike): string {
+  const output = model.outputNodes[0];
+  const graph = (model as unknown as { executor?: { graph?: { outputs?: GraphNodeLike[] } } }).executor?.graph;
+  const node = graph?.outputs?.find((n) => n.name === output.replace(/:0$/, ''));
+  const input = node?.op === 'Softmax' ? node.inputs?.[0] : undefined;
+  return input === undefined ? output : input.name;
+}
+
+/**
+ * Turns any accepted model into a logits function.
+ *
+ * @throws GradCamError `UNSUPPORTED_MODEL` for anything else.
+ */
+export function logitsOf(model: MetricModel): Logits {
+  if (typeof model === 'function') return (x) => model(x);
+  if (typeof model === 'object' && model !== null && isLayersModel(model)) {
+    // The split's head runs the layers after the last feature map without the final softmax.
+    const split = splitModel(model);
+    return (x) => {
+      const pass = split.forward(x);
+      try {
+        return pass.head(pass.activations);
+      } finally {
+        pass.dispose();
+      }
+    };
+  }
+  if (typeof model === 'object' && model !== null && isGraphModel(model)) {
+    const node = graphLogitsNode(model);
+    return (x) => model.execute(x, node) as tf.Tensor2D;
+  }
+  throw new GradCamError(
+    'UNSUPPORTED_MODEL',
+    'model must be a tf.LayersModel, a GraphModel, or a function (images [N,H,W,C]) => logits [N,K].',
+  );
+}
+
+/** Checks a model's output for a batch of `batch` images: a tensor `[batch,K]`. */
+export function checkLogits(logits: unknown, batch: number): asserts logits is tf.Tensor2D {
+  if (!(logits instanceof tf.Tensor) || logits.rank !== 2 || logits.shape[0] !== batch) {
+    const got = logits instanceof tf.Tensor ? formatShape(logits.shape) : typeof logits;
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `the model must map ${batch} images to class scores [${batch},K], got ${got}.`,
+    );
+  }
+}
