@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../errors';
+import { resolveWeightUrl } from './url-policy';
 import { type JsonObject, cloneJson, isObject } from './json';
 import { registerKerasLayers } from './register';
 import { repairModelConfig } from './repairs';
@@ -8,8 +9,18 @@ import { type LayerWeightNames, kerasWeightNames } from './weight-names';
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
-  /** For a URL `source`: passed to `tf.io.http` (e.g. `requestInit` headers, `fetchFunc`). */
+  /**
+   * For a URL `source`: passed to `tf.io.http` (e.g. `requestInit` headers, `fetchFunc`). A
+   * `weightUrlConverter` given here replaces the check below.
+   */
   readonly http?: tf.io.LoadOptions;
+  /**
+   * For an http(s) URL `source`: let the model.json's weight paths point to another scheme, host
+   * or port, or outside its folder (weights on a CDN). Default false: each weight path must be a
+   * relative path inside the model.json's folder, or the load fails with a `GradCamError`
+   * (`BAD_INPUT`) before anything else is fetched.
+   */
+  readonly allowExternalWeights?: boolean;
 }
 
 /** A model's artifacts after the repairs, and the names of the repairs that changed them. */
@@ -67,14 +78,32 @@ export function modelFormat(artifacts: tf.io.ModelArtifacts): 'layers' | 'graph'
 }
 
 function handlerFor(url: string, options: LoadModelOptions): tf.io.IOHandler {
+  const base = absoluteUrl(url);
+  if (base !== undefined && /^https?:$/i.test(new URL(base).protocol)) {
+    // The model.json is not trusted: each weight path must stay on its server, in its folder.
+    const confined: tf.io.LoadOptions = {
+      weightUrlConverter: async (path) => resolveWeightUrl(base, path, { allowExternalWeights: options.allowExternalWeights }),
+      ...options.http,
+    };
+    return tf.io.http(url, confined);
+  }
   const handlers = tf.io.getLoadHandlers(url, options.http);
   if (handlers.length === 1) return handlers[0];
-  if (/^https?:\/\//i.test(url)) return tf.io.http(url, options.http);
   throw new GradCamError(
     'BAD_INPUT',
     `Cannot load the model: no TensorFlow.js IO handler reads "${url}". Give an http(s) URL or a tf.io.IOHandler; ` +
       "in Node, load files with loadModelFromFile from 'tfjs-gradcam/node'.",
   );
+}
+
+/** `url` made absolute against the page's address where there is one (a relative URL in a browser); undefined if it cannot be. */
+function absoluteUrl(url: string): string | undefined {
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  try {
+    return new URL(url, page).href;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
