@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClassIndex } from './core/class-index';
-import { checkOptionsObject } from './core/options';
+import { checkOptionsObject, positiveIntegerOption } from './core/options';
 import { normalize as normalizeMaps } from './core/normalize';
 import { bilinearResize } from './core/resize';
 import { GradCamError } from './errors';
@@ -300,14 +300,8 @@ export class GradCam {
     if (score !== 'logit' && score !== 'probability') {
       throw new GradCamError('BAD_OPTION', `score must be 'logit' or 'probability', got ${String(score)}.`);
     }
-    const batchSize = options.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new GradCamError('BAD_OPTION', `batchSize must be a positive integer, got ${batchSize}.`);
-    }
-    const maxChannels = options.maxChannels;
-    if (maxChannels !== undefined && (!Number.isInteger(maxChannels) || maxChannels < 1)) {
-      throw new GradCamError('BAD_OPTION', `maxChannels must be a positive integer, got ${maxChannels}.`);
-    }
+    const batchSize = positiveIntegerOption('batchSize', options.batchSize, 32);
+    const maxChannels = positiveIntegerOption('maxChannels', options.maxChannels);
     if (maxChannels !== undefined && method !== 'scorecam' && method !== 'ablationcam') {
       throw new GradCamError('BAD_OPTION', `maxChannels applies to scorecam and ablationcam, not ${method}.`);
     }

@@ -27,3 +27,17 @@ export function checkOptionsObject(options: unknown, callbacks: readonly string[
     }
   }
 }
+
+/**
+ * An option that counts something (a batch size, a number of channels or steps): `fallback` when
+ * omitted, else it must be a positive integer.
+ *
+ * @throws GradCamError `BAD_OPTION` naming the option and the value.
+ */
+export function positiveIntegerOption(name: string, value: number | undefined, fallback: number): number;
+export function positiveIntegerOption(name: string, value: number | undefined): number | undefined;
+export function positiveIntegerOption(name: string, value: number | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new GradCamError('BAD_OPTION', `${name} must be a positive integer, got ${value}.`);
+  return value;
+}

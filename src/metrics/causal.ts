@@ -8,6 +8,7 @@ import { GradCamError } from '../errors';
 import { type MetricModel, logitsOf } from './model';
 import { type MetricOptions, checkMetricInputs, readFinite } from './options';
 import { type ScoreJob, eachImage, pixelsBatch, scoreJobs } from './score';
+import { positiveIntegerOption } from '../core/options';
 
 /** Options of {@link deletion} and {@link insertion}. */
 export interface CausalOptions extends MetricOptions {
@@ -41,9 +42,8 @@ async function causalCurve(
   options: CausalOptions,
 ): Promise<number[]> {
   const input = checkMetricInputs(images, heatmaps, options);
-  const steps = options.steps ?? 10;
+  const steps = positiveIntegerOption('steps', options.steps, 10);
   const baseline = options.baseline ?? 0;
-  if (!Number.isInteger(steps) || steps < 1) throw new GradCamError('BAD_OPTION', `steps must be a positive integer, got ${steps}.`);
   if (typeof baseline !== 'number' || !Number.isFinite(baseline)) throw new GradCamError('BAD_OPTION', `baseline must be a finite number, got ${String(baseline)}.`);
   const [pixels, maps] = await readFinite({ images, heatmaps });
   const logits = logitsOf(model);

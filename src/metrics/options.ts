@@ -1,6 +1,7 @@
 /** The options every metric takes, and their checks. */
 import * as tf from '@tensorflow/tfjs-core';
 import { type ClassIndex, classIndexPerImage } from '../core/class-index';
+import { positiveIntegerOption } from '../core/options';
 import { type Random, mixSeed, mulberry32 } from '../demo/prng';
 import { GradCamError, formatShape } from '../errors';
 
@@ -56,10 +57,7 @@ export function checkMetricInputs(images: unknown, heatmaps: unknown, options: M
   if (score !== 'probability' && score !== 'logit') {
     throw new GradCamError('BAD_OPTION', `score must be 'probability' or 'logit', got ${String(score)}.`);
   }
-  const batchSize = options.batchSize ?? 16;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new GradCamError('BAD_OPTION', `batchSize must be a positive integer, got ${batchSize}.`);
-  }
+  const batchSize = positiveIntegerOption('batchSize', options.batchSize, 16);
   return { batch, height, width, channels, classes, score, batchSize };
 }
 
