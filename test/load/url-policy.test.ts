@@ -49,7 +49,7 @@ describe('resolveWeightUrl', () => {
 
   it('allows other servers and folders with allowExternalWeights', () => {
     expect(resolveWeightUrl(MODEL, 'https://cdn.example.org/w.bin', { allowExternalWeights: true })).toBe('https://cdn.example.org/w.bin');
-    expect(resolveWeightUrl(MODEL, '../shared/w.bin', { allowExternalWeights: true })).toBe('https://models.example.com/zoo/shared/w.bin');
+    expect(resolveWeightUrl(MODEL, '../common/w.bin', { allowExternalWeights: true })).toBe('https://models.example.com/zoo/common/w.bin');
   });
 
   it('refuses a model URL that is not absolute', () => {
