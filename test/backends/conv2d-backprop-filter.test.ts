@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { ensureGradientKernels } from '../../src';
+import { onCpuThenWasm } from '../helpers/cpu-vs-wasm';
 
 /**
  * The wasm Conv2DBackpropFilter the library supplies must give the cpu backend's filter
@@ -33,13 +33,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
   });
 
   it.each(CASES)('$name: equals the cpu backend, and leaks nothing', async (c) => {
-    await tf.setBackend('cpu');
-    const expected = filterGradient(c);
-    await tf.setBackend('wasm');
-    ensureGradientKernels();
-    const before = tf.memory().numTensors;
-    const actual = filterGradient(c);
-    expect(tf.memory().numTensors).toBe(before);
+    const { cpu: expected, wasm: actual } = await onCpuThenWasm(() => filterGradient(c));
     expect(actual.shape).toEqual(c.filter);
     const worst = Math.max(...Array.from(actual.values).map((v, i) => Math.abs(v - expected.values[i])));
     expect(worst).toBeLessThan(1e-3);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { ensureGradientKernels } from '../../src';
 import { expectClose } from '../helpers/expect';
+import { ensureGradientKernels } from '../../src';
+import { onCpuThenWasm } from '../helpers/cpu-vs-wasm';
 
 /** The gradient of gather (UnsortedSegmentSum, which wasm lacks) must equal the cpu backend's. */
 function gatherGradient(axis: number): { values: number[]; shape: number[] } {
@@ -20,13 +21,7 @@ describe('UnsortedSegmentSum on wasm', () => {
   });
 
   it.each([0, 1, 2])('the gradient of gather along axis %i equals the cpu backend’s, and leaks nothing', async (axis) => {
-    await tf.setBackend('cpu');
-    const expected = gatherGradient(axis);
-    await tf.setBackend('wasm');
-    ensureGradientKernels();
-    const before = tf.memory().numTensors;
-    const actual = gatherGradient(axis);
-    expect(tf.memory().numTensors).toBe(before);
+    const { cpu: expected, wasm: actual } = await onCpuThenWasm(() => gatherGradient(axis));
     expect(actual.shape).toEqual(expected.shape);
     expectClose(actual.values, expected.values, 1e-5);
   });
