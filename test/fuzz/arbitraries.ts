@@ -108,8 +108,13 @@ export interface TensorSpec {
   readonly data: number[];
 }
 
+/** A tensor description of the given shape, its values drawn as {@link dataFor} draws them. */
+export function specOf(shapeOf: number[], values: fc.Arbitrary<number> = value): fc.Arbitrary<TensorSpec> {
+  return dataFor(shapeOf.reduce((a, b) => a * b, 1), values).map((data) => ({ shape: shapeOf, data }));
+}
+
 export function tensorSpec(rank: number, values: fc.Arbitrary<number> = value, max = 6): fc.Arbitrary<TensorSpec> {
-  return shape(rank, max).chain((s) => dataFor(s.reduce((a, b) => a * b, 1), values).map((data) => ({ shape: s, data })));
+  return shape(rank, max).chain((s) => specOf(s, values));
 }
 
 export function make(spec: TensorSpec): tf.Tensor {

@@ -16,7 +16,7 @@ import {
   selectClassScores,
   weightedActivationMap,
 } from '../../src';
-import { RUNS, type TensorSpec, allFinite, anyValue, dataFor, holds, moderate, notATensor, outcome, range, shape, tensorSpec, value, withTensors } from './arbitraries';
+import { RUNS, type TensorSpec, allFinite, anyValue, dataFor, holds, moderate, notATensor, outcome, range, shape, specOf, tensorSpec, value, withTensors } from './arbitraries';
 
 /**
  * Property-based tests of every pure function of the main entry, on the cpu backend: random
@@ -131,7 +131,7 @@ describe(`pure functions: ${RUNS} seeded cases per property`, () => {
     const args = shape(4).chain((s) => {
       const [n, , , c] = s;
       const weightShape = fc.oneof({ weight: 5, arbitrary: fc.constant<number[]>([n, c]) }, { weight: 1, arbitrary: fc.constantFrom<number[]>([n, c + 1], [n + 1, c], [c]) });
-      return fc.tuple(dataFor(s.reduce((a, b) => a * b, 1)).map((data) => ({ shape: s, data })), weightShape.chain((ws) => dataFor(ws.reduce((a, b) => a * b, 1), moderate).map((data) => ({ shape: ws, data }))));
+      return fc.tuple(specOf(s), weightShape.chain((ws) => specOf(ws, moderate)));
     });
     holds(
       fc.property(args, ([a, w]) => {
@@ -220,7 +220,7 @@ describe(`pure functions: ${RUNS} seeded cases per property`, () => {
         const heatShape = [...heatN, o.h, o.w + o.heatW];
         const top = o.range === 255 ? 255 : 1;
         const pixel = fc.double({ min: 0, max: top, noNaN: true }).map(Math.fround);
-        return fc.tuple(fc.constant(o), dataFor(imageShape.reduce((a, b) => a * b, 1), pixel).map((data) => ({ shape: imageShape, data })), dataFor(heatShape.reduce((a, b) => a * b, 1), anyValue).map((data) => ({ shape: heatShape, data })));
+        return fc.tuple(fc.constant(o), specOf(imageShape, pixel), specOf(heatShape, anyValue));
       });
     holds(
       fc.property(args, ([o, imageSpec, heatSpec]) => {
@@ -351,10 +351,10 @@ describe(`pure functions: ${RUNS} seeded cases per property`, () => {
   it('guidedGradCam: saliency × heatmap per pixel; mismatched sizes a SHAPE_MISMATCH', () => {
     const args = shape(4, 5).chain((s) =>
       fc.tuple(
-        dataFor(s.reduce((a, b) => a * b, 1)).map((data) => ({ shape: s, data })),
+        specOf(s),
         fc.constantFrom(0, 0, 0, 1).chain((off) => {
           const hs = [s[0], s[1], s[2] + off];
-          return dataFor(hs.reduce((a, b) => a * b, 1), fc.double({ min: 0, max: 1, noNaN: true }).map(Math.fround)).map((data) => ({ shape: hs, data }));
+          return specOf(hs, fc.double({ min: 0, max: 1, noNaN: true }).map(Math.fround));
         }),
       ),
     );
