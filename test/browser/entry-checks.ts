@@ -1,7 +1,8 @@
 /**
  * Checks of tfjs-gradcam/browser in a real browser: the test page of examples/browser (test.html)
  * puts drawHeatmap, heatmapImageData and toImageData on `window.__browserApi`; {@link drawOn}
- * calls them there with hand-made heatmaps and images and returns the pixels they gave.
+ * calls them there with hand-made heatmaps and images and returns the pixels they gave, and
+ * which path drawHeatmap took to the canvas with the reads from the device it made on the way.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
@@ -20,6 +21,19 @@ export interface Drawn {
   toImageDataInt: number[];
   toImageDataClipped: number[];
   errorCodes: string[];
+  /** What drawHeatmap returned (its DrawPath), and what drawPath() says for the backend. */
+  drawPath: string;
+  expectedPath: string;
+  /**
+   * The reads from the device while drawHeatmap drew a 16×20 overlay: the backend's `read`
+   * (`await data()`) and `readSync`, the engine's `readSync`, and `Tensor.dataSync`,
+   * `arraySync`, `bufferSync`.
+   */
+  pathReads: string[];
+  /** That overlay's RGBA pixels, `[16·20·4]`: the heatmap at the image's size (no resize). */
+  sameSizePixels: number[];
+  /** Max |drawHeatmap's pixels − heatmapImageData's| (the read-back) for a 5×7 map laid over a 20×24 image. */
+  resizedVsReadback: number;
   tensorsBefore: number;
   tensorsAfter: number;
 }
@@ -98,7 +112,49 @@ export async function drawOn(page: Page, backend: string): Promise<Drawn> {
       () => toImageData(heatmap as unknown as tfc.Tensor3D),
     ]);
 
-    tf.dispose([heatmap, asResult.heatmap, image, image255, batch, ints, floats, flat]);
+    // 8. The path to the canvas. A 16×20 heatmap whose values sit a quarter step off the colour
+    //    table's rounding points, over an image of its size: every backend should draw the cpu
+    //    backend's pixels within 1 per channel. drawHeatmap is watched for reads from the device.
+    const [h, w] = [16, 20];
+    const mapValues = Array.from({ length: h * w }, (_, i) => Math.min(1, (((i * 37) % 256) + 0.25) / 255));
+    const sameSizeMap = tf.tensor2d(mapValues, [h, w]);
+    const gradient = tf.tensor3d(Array.from({ length: h * w * 3 }, (_, i) => ((i * 13) % 256) / 255), [h, w, 3]);
+    const pathReads: string[] = [];
+    const restores: Array<() => void> = [];
+    const watch = (host: Record<string, unknown>, name: string, label: string): void => {
+      const original = host[name] as (...args: unknown[]) => unknown;
+      const own = Object.prototype.hasOwnProperty.call(host, name);
+      host[name] = function (this: unknown, ...args: unknown[]): unknown {
+        pathReads.push(label);
+        return original.apply(this, args);
+      };
+      restores.push(() => (own ? (host[name] = original) : delete host[name]));
+    };
+    watch(tf.backend() as unknown as Record<string, unknown>, 'read', 'backend.read');
+    watch(tf.backend() as unknown as Record<string, unknown>, 'readSync', 'backend.readSync');
+    watch(tf.engine() as unknown as Record<string, unknown>, 'readSync', 'engine.readSync');
+    for (const name of ['dataSync', 'arraySync', 'bufferSync']) watch(tf.Tensor.prototype as unknown as Record<string, unknown>, name, `Tensor.${name}`);
+    const sameSizeCanvas = document.createElement('canvas');
+    let drawPath: string;
+    try {
+      drawPath = await drawHeatmap(sameSizeCanvas, sameSizeMap, { colormap: 'jet', alpha: 0.4, image: gradient });
+    } finally {
+      for (const restore of restores.reverse()) restore();
+    }
+    const sameSizePixels = Array.from(read(sameSizeCanvas).data);
+
+    // 9. A map resized onto a larger image: drawn on this backend's path and read back with
+    //    heatmapImageData (toPixels), from the same tensors.
+    const smallMap = tf.tensor3d(mapValues.slice(0, 35), [1, 5, 7]);
+    const photo = tf.tidy(() => tf.image.resizeBilinear(gradient, [20, 24])) as tfc.Tensor3D;
+    const resizedCanvas = document.createElement('canvas');
+    await drawHeatmap(resizedCanvas, smallMap, { colormap: 'turbo', alpha: 0.5, image: photo });
+    const drawnResized = read(resizedCanvas).data;
+    const readBack = (await heatmapImageData(smallMap, { colormap: 'turbo', alpha: 0.5, image: photo })).data;
+    const resizedVsReadback =
+      drawnResized.length === readBack.length && drawnResized.length === 20 * 24 * 4 ? Math.max(...drawnResized.map((v, i) => Math.abs(v - readBack[i]))) : Infinity;
+
+    tf.dispose([heatmap, asResult.heatmap, image, image255, batch, ints, floats, flat, sameSizeMap, gradient, smallMap, photo]);
     const tensorsAfter = tf.memory().numTensors;
     return {
       backend: tf.getBackend(),
@@ -112,6 +168,11 @@ export async function drawOn(page: Page, backend: string): Promise<Drawn> {
       toImageDataInt,
       toImageDataClipped,
       errorCodes,
+      drawPath,
+      expectedPath: api.drawPath(),
+      pathReads,
+      sameSizePixels,
+      resizedVsReadback,
       tensorsBefore,
       tensorsAfter,
     };

@@ -540,6 +540,9 @@ describe('the backend control of the video page', () => {
   });
 });
 
+/** The 16×20 overlay as each backend drew it, compared with the cpu backend's (which runs first). */
+const drawnBy = new Map<string, number[]>();
+
 describe.each(['cpu', 'wasm', 'webgl', 'webgpu'])('tfjs-gradcam/browser in the test page, on %s', (backend) => {
   let drawn: Drawn;
   let errors: string[];
@@ -585,6 +588,25 @@ describe.each(['cpu', 'wasm', 'webgl', 'webgpu'])('tfjs-gradcam/browser in the t
 
   it('rejects bad input with GradCamError codes', () => {
     expect(drawn.errorCodes).toEqual(['BAD_OPTION', 'BAD_INPUT', 'UNKNOWN_COLORMAP', 'BAD_OPTION', 'BAD_INPUT']);
+  });
+
+  it(`draws ${backend === 'cpu' || backend === 'webgpu' ? 'on the device (tf.browser.draw), reading nothing back' : 'after one asynchronous read-back (toPixels), never a synchronous one'}`, () => {
+    const device = backend === 'cpu' || backend === 'webgpu'; // the backends with a Draw kernel in tfjs 4.22
+    expect(drawn.drawPath).toBe(device ? 'device' : 'readback');
+    expect(drawn.expectedPath).toBe(drawn.drawPath);
+    if (device) expect(drawn.pathReads).toEqual([]);
+    else expect(drawn.pathReads).toContain('backend.read'); // the spies see reads where there are some
+    // No dataSync, arraySync, bufferSync or engine.readSync (wasm's `read` itself calls its own readSync).
+    expect(drawn.pathReads.filter((read) => !read.startsWith('backend.'))).toEqual([]);
+  });
+
+  it('draws the pixels of the read-back path and of the cpu backend (within 1 per channel)', () => {
+    expect(drawn.resizedVsReadback).toBeLessThanOrEqual(1);
+    drawnBy.set(backend, drawn.sameSizePixels);
+    const cpu = drawnBy.get('cpu');
+    if (cpu === undefined) throw new Error('the cpu backend runs first and its pixels are missing');
+    expect(drawn.sameSizePixels).toHaveLength(16 * 20 * 4);
+    expectClose(drawn.sameSizePixels, cpu);
   });
 
   it('leaves no tensor behind, and the page logs no error', () => {
