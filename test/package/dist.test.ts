@@ -111,4 +111,27 @@ const gradcam = require('tfjs-gradcam'); const metrics = require('tfjs-gradcam/m
       expect(types).not.toMatch(/:\s*any\b/);
     }
   });
+
+  // tfjs-gradcam/browser loads in Node too (DOM only inside its functions): its drawing path on
+  // the registered backends, and a canvas without a 2-D context rejects with the main entry's GradCamError.
+  const browserProgram = (load: string): string => `
+${load}
+const canvas = { width: 0, height: 0, getContext: () => null };
+browser.drawHeatmap(canvas, tf.zeros([2, 2])).catch((e) => {
+  console.log(JSON.stringify({ paths: [browser.drawPath('cpu'), browser.drawPath('wasm')], sameError: e instanceof gradcam.GradCamError, code: e.code }));
+});
+`;
+  const browserExpected = { paths: ['device', 'readback'], sameError: true, code: 'BAD_INPUT' };
+
+  it('tfjs-gradcam/browser imports as ESM and requires as CommonJS', () => {
+    const esm = `import * as tf from '@tensorflow/tfjs-core'; import '@tensorflow/tfjs-backend-cpu';
+import * as gradcam from 'tfjs-gradcam'; import * as browser from 'tfjs-gradcam/browser';`;
+    const cjs = `const tf = require('@tensorflow/tfjs-core'); require('@tensorflow/tfjs-backend-cpu');
+const gradcam = require('tfjs-gradcam'); const browser = require('tfjs-gradcam/browser');`;
+    expect(runNode(['--input-type=module', '-e'], browserProgram(esm))).toEqual(browserExpected);
+    expect(runNode(['--input-type=commonjs', '-e'], browserProgram(cjs))).toEqual(browserExpected);
+    for (const file of ['dist/browser.d.ts', 'dist/browser.d.cts']) {
+      expect(fs.readFileSync(path.join(root, file), 'utf8')).toMatch(/declare function drawPath/);
+    }
+  });
 });
