@@ -124,6 +124,7 @@ describe('video page (examples/browser) in headless Chromium', () => {
 
     expect(hook.error).toBe('');
     expect(hook.backend).toBe('wasm');
+    expect(hook.drawPath).toBe('readback'); // wasm has no Draw kernel
     expect(hook.pacing).toBe('animation-frame');
     expect(n).toBeGreaterThanOrEqual(FRAMES);
     // The run saw every shape, and the demo model recognised the drawn shapes.
@@ -515,11 +516,12 @@ describe('the backend control of the video page', () => {
     );
     const hook = await readHook(page);
     console.log(
-      `video page, webgpu (SwiftShader): ${hook.frames} frames, ${hook.skipped} skipped, shape recognised in ${hook.correct}/${hook.scored}, ` +
+      `video page, webgpu (SwiftShader), explained in the ${hook.thread}: ${hook.frames} frames, ${hook.skipped} skipped, shape recognised in ${hook.correct}/${hook.scored}, ` +
         `${(hook.inferenceMs / hook.frames).toFixed(0)} ms inference + ${(hook.drawMs / hook.frames).toFixed(1)} ms drawing per frame`,
     );
     expect(hook.error).toBe('');
     expect(hook.backend).toBe('webgpu');
+    expect(hook.drawPath).toBe('device'); // the heatmap went to its canvas with tf.browser.draw
     expect(hook.frames).toBeGreaterThanOrEqual(frames);
     expect(hook.correct / hook.scored).toBeGreaterThanOrEqual(0.9);
     expect(hook.numTensors).toBeLessThanOrEqual(hook.numTensorsAtFrame10);
@@ -585,6 +587,25 @@ describe.each(['cpu', 'wasm', 'webgl', 'webgpu'])('tfjs-gradcam/browser in the t
 
   it('rejects bad input with GradCamError codes', () => {
     expect(drawn.errorCodes).toEqual(['BAD_OPTION', 'BAD_INPUT', 'UNKNOWN_COLORMAP', 'BAD_OPTION', 'BAD_INPUT']);
+  });
+
+  it(`draws ${backend === 'cpu' || backend === 'webgpu' ? 'on the device (tf.browser.draw), reading nothing back' : 'after one asynchronous read-back (toPixels), never a synchronous one'}`, () => {
+    const device = backend === 'cpu' || backend === 'webgpu'; // the backends with a Draw kernel in tfjs 4.22
+    expect(drawn.drawPath).toBe(device ? 'device' : 'readback');
+    expect(drawn.expectedPath).toBe(drawn.drawPath);
+    if (device) expect(drawn.pathReads).toEqual([]);
+    else expect(drawn.pathReads.filter((read) => read === 'backend.read')).toHaveLength(1); // toPixels' `await data()`: the spies see reads where there are some
+    // No dataSync, arraySync, bufferSync or engine.readSync (wasm's `read` itself calls its own readSync).
+    expect(drawn.pathReads.filter((read) => !read.startsWith('backend.'))).toEqual([]);
+  });
+
+  it('draws the pixels of the read-back path and of the cpu backend (within 1 per channel)', () => {
+    expect(drawn.resizedVsReadback).toBeLessThanOrEqual(1);
+    expect(drawn.sameSizePixels).toHaveLength(16 * 20 * 4);
+    const colours = new Set<string>();
+    for (let i = 0; i < drawn.sameSizePixels.length; i += 4) colours.add(drawn.sameSizePixels.slice(i, i + 3).join());
+    expect(colours.size).toBeGreaterThan(200); // a picture, not a blank canvas
+    expectClose(drawn.sameSizePixels, drawn.cpuSameSizePixels);
   });
 
   it('leaves no tensor behind, and the page logs no error', () => {
