@@ -23,7 +23,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
 import { CAM_METHODS, type CamMethodName } from '../../src';
 import { FIXTURE_METHODS, type Fixture, type ParityCase, loadFixture, maxAbsDiff } from '../helpers/fixtures';
-import { PAGE_DIR, buildPage, describeWithBrowser, launchChromium, openTestPage, serve } from './harness';
+import { describeWithBrowser, launchChromium, openTestPage, pageForTests, serve } from './harness';
 
 // Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
 const describe = describeWithBrowser('backend matrix (test/browser/backend-matrix.e2e.test.ts)');
@@ -235,8 +235,7 @@ const runs = new Map<string, { result: PageResult; errors: string[] }>();
 
 beforeAll(async () => {
   // GRADCAM_PAGE_PREBUILT=1 tests the page already in examples/browser/dist (npm run build:page).
-  if (process.env.GRADCAM_PAGE_PREBUILT !== '1') buildPage();
-  server = await serve(PAGE_DIR);
+  server = await serve(pageForTests());
   browser = await launchChromium({ softwareGpu: true });
 });
 

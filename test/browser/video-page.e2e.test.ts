@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { type Drawn, drawOn } from './entry-checks';
-import { ARTIFACTS, PAGE_DIR, type PageHook, buildPage, collectErrors, describeWithBrowser, launchChromium, openTestPage, readHook, serve } from './harness';
+import { ARTIFACTS, type PageHook, collectErrors, describeWithBrowser, launchChromium, openTestPage, pageForTests, readHook, serve } from './harness';
 
 // Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
 const describe = describeWithBrowser('video page (test/browser/video-page.e2e.test.ts)');
@@ -49,8 +49,7 @@ let entryErrors: string[];
 
 beforeAll(async () => {
   // GRADCAM_PAGE_PREBUILT=1 tests the page already in examples/browser/dist (npm run build:page).
-  if (process.env.GRADCAM_PAGE_PREBUILT !== '1') buildPage();
-  server = await serve(PAGE_DIR);
+  server = await serve(pageForTests());
   browser = await launchChromium();
   gpuBrowser = await launchChromium({ softwareGpu: true });
   context = browser.context;
