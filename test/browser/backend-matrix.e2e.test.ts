@@ -22,7 +22,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
 import { CAM_METHODS, type CamMethodName } from '../../src';
-import { FIXTURE_METHODS, type Fixture, type ParityCase, loadFixture, maxAbsDiff } from '../helpers/fixtures';
+import { FIXTURE_METHODS, type Fixture, ORIGINAL_FIXTURE_NAMES, type ParityCase, loadFixture, maxAbsDiff } from '../helpers/fixtures';
 import { describeWithBrowser, launchChromium, openTestPage, pageForTests, serve } from './harness';
 
 // Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
@@ -37,7 +37,7 @@ type Backend = (typeof BACKENDS)[number];
  * minutes in software WebGL/WebGPU per network, so the other fixtures (bn, residual) are
  * compared with pytorch-grad-cam in Node, on cpu and wasm (test/parity/), not here.
  */
-const MATRIX_FIXTURES = ['plain', 'dw'] as const;
+const MATRIX_FIXTURES = ORIGINAL_FIXTURE_NAMES;
 type FixtureName = (typeof MATRIX_FIXTURES)[number];
 
 /**
