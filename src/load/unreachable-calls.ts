@@ -23,12 +23,14 @@ function refsOf(nodeData: Json): Array<readonly [string, number]> {
  * read it), makes it loop forever. This replays those passes without building anything.
  */
 function unreachableCallsOf(layers: readonly LayerEntry[]): UnreachableCall[] {
-  // Nodes each layer has so far: an InputLayer has its one node from the start.
+  // Nodes each layer has so far. An InputLayer has its one node from the start, and so has a
+  // nested model (the node linking its own inputs to its outputs): Keras 2 numbers the calls of
+  // a nested model from 1 (ConvNeXt's `convnext_tiny_stem`, 1).
   const nodes = new Map<string, number>();
   const pending: Array<{ layer: string; refs: Array<readonly [string, number]> }> = [];
   for (const entry of layers) {
     const name = typeof entry.config.name === 'string' ? entry.config.name : typeof entry.name === 'string' ? entry.name : '';
-    nodes.set(name, entry.class_name === 'InputLayer' ? 1 : 0);
+    nodes.set(name, entry.class_name === 'InputLayer' || Array.isArray(entry.config.layers) ? 1 : 0);
     if (Array.isArray(entry.inbound_nodes)) entry.inbound_nodes.forEach((node) => pending.push({ layer: name, refs: refsOf(node) }));
   }
   for (let progress = true; progress && pending.length > 0; ) {

@@ -70,6 +70,12 @@ describe('unreachableCalls', () => {
     const sequential = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 2 } }] } };
     expect(unreachableCalls(sequential)).toEqual([]);
   });
+
+  it("counts a nested model's own node: Keras 2 refers to its first call as node 1 (ConvNeXt's stem)", () => {
+    const stem = { class_name: 'Sequential', name: 'stem', config: { name: 'stem', layers: [{ class_name: 'Dense', config: { name: 'd' } }] }, inbound_nodes: [[['in', 0, 0, {}]]] };
+    const m = functional([layer('InputLayer', 'in', []), stem, layer('Dense', 'after', [[['stem', 1, 0, {}]]])]);
+    expect(unreachableCalls(m)).toEqual([]);
+  });
 });
 
 describe('loadModel on a topology that can never be built', () => {
