@@ -9,7 +9,7 @@ import { kerasFixtureNames, materialize, readPhotos, readReference } from '../he
  * keras.applications models converted by the real tensorflowjs_converter 4.22 (Keras 2 = tf_keras
  * 2.21 and Keras 3.15; scripts/fixtures/keras): each loads, predicts Keras's outputs, and
  * GradCam's map equals the keras.io Grad-CAM recipe, within 1e-4 of the reference's largest value.
- * On wasm (with the library's gradient kernels): these are full-width networks, about 25× slower
+ * On wasm (with the library's gradient kernels): these are full-width networks, about 30× slower
  * on the pure-JS cpu backend, which runs one of them (its layer kinds: TFOpLambda, keepdims
  * pooling, Rescaling, depthwise convs, squeeze-excite) as a check of that backend.
  */
