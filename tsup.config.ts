@@ -6,8 +6,28 @@ const external = [/^@tensorflow\//, 'sharp'];
 export default defineConfig([
   {
     // The library: the core, the demo model and scenes, the Node helpers (files, images), and the metrics.
-    entry: { index: 'src/index.ts', demo: 'src/demo/index.ts', node: 'src/node/index.ts', browser: 'src/browser/index.ts', metrics: 'src/metrics/index.ts' },
+    // pool-worker: the worker thread of tfjs-gradcam/node's explainInWorkers, found beside node.{js,cjs}.
+    entry: {
+      index: 'src/index.ts',
+      demo: 'src/demo/index.ts',
+      node: 'src/node/index.ts',
+      browser: 'src/browser/index.ts',
+      metrics: 'src/metrics/index.ts',
+      'pool-worker': 'src/node/pool/worker.ts',
+    },
     format: ['esm', 'cjs'],
+    // The pool finds its worker script beside the built module: through __filename in CommonJS
+    // (and under jest), through import.meta.url in the ESM build (this-file.esm.ts).
+    esbuildPlugins: [
+      {
+        name: 'this-file-esm',
+        setup(build) {
+          // CommonJS is built as ESM and converted (splitting): tell the formats apart by TSUP_FORMAT.
+          if (build.initialOptions.define?.TSUP_FORMAT !== '"esm"') return;
+          build.onResolve({ filter: /^\.\/this-file$/ }, (args) => ({ path: `${args.resolveDir}/this-file.esm.ts` }));
+        },
+      },
+    ],
     // Shared code (GradCamError above all) in common chunks, so that `instanceof` works across
     // the entries in both formats.
     splitting: true,
