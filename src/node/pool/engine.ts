@@ -109,7 +109,9 @@ export function runPool<J, R>(spec: PoolSpec<J, R>): Promise<PoolRun<R>> {
       return;
     }
     for (let w = 0; w < size; w++) {
-      const worker = new Worker(spec.script, { workerData: spec.init });
+      // Node flags pass on to workers, but --input-type (node --input-type=module -e …) stops a worker from starting.
+      const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+      const worker = new Worker(spec.script, { workerData: spec.init, execArgv });
       workers.push(worker);
       worker.on('message', (m: FromWorker<R>) => {
         if (ending) return;
