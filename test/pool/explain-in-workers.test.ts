@@ -146,6 +146,16 @@ describe('explainInWorkers', () => {
     expect(seen.length).toBeLessThan(8);
     const already = pool.explainInWorkers([file], { model: modelPath, signal: AbortSignal.abort(new Error('before')) });
     await expect(already).rejects.toThrow('before');
+    // A throwing progress callback ends the run the same way, not the process.
+    const throwing = pool.explainInWorkers([file, file, file], {
+      model: modelPath,
+      workers: 2,
+      backend: 'cpu',
+      onProgress: () => {
+        throw new Error('callback failed');
+      },
+    });
+    await expect(throwing).rejects.toThrow('callback failed');
   });
 
   it('defaults to the core count, at most 4', () => {

@@ -70,7 +70,10 @@ export function runPool<J, R>(spec: PoolSpec<J, R>): Promise<PoolRun<R>> {
         (w, i) =>
           new Promise<void>((done) => {
             w.on('message', (m: FromWorker<R>) => {
-              if (m.type === 'closed') tensorsLeft[i] = m.numTensors;
+              if (m.type !== 'closed') return;
+              tensorsLeft[i] = m.numTensors;
+              // Its work is done: end it even if something it loaded still holds its event loop.
+              void w.terminate();
             });
             w.once('exit', () => done());
             w.postMessage({ type: 'close' } satisfies ToWorker<J>);
@@ -82,7 +85,11 @@ export function runPool<J, R>(spec: PoolSpec<J, R>): Promise<PoolRun<R>> {
     const settle = (index: number, outcome: JobOutcome<R>): void => {
       outcomes[index] = outcome;
       settled++;
-      spec.onOutcome?.(index, outcome);
+      try {
+        spec.onOutcome?.(index, outcome);
+      } catch (err) {
+        fail(err); // a throwing progress callback ends the run, not the process
+      }
     };
 
     /** Gives the worker its next job, or closes the pool when all have ended. */
