@@ -122,7 +122,7 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
       // The workers load their own copies: this one only checked the options.
       setup.explainer.dispose();
       setup.model.dispose();
-      await explainInWorkers(items, stems, jobs, args, progress, record);
+      await explainOnWorkers(items, stems, jobs, args, progress, record);
     } else {
       try {
         for (const [i, item] of items.entries()) {
@@ -171,7 +171,7 @@ export function explainItem(item: InputItem, stem: string, setup: Setup, args: E
  * and model; outcomes reported in input order as they come in. A run-wide error (one that
  * `record` refuses) stops the pool.
  */
-async function explainInWorkers(
+async function explainOnWorkers(
   items: readonly InputItem[],
   stems: readonly string[],
   jobs: number,

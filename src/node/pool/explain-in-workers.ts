@@ -16,7 +16,7 @@ import {
   defaultWorkerCount,
 } from './options';
 import { thisFile } from './this-file';
-import type { PoolJob, WorkerExplanation } from './worker-jobs';
+import type { PoolJob } from './worker-jobs';
 
 /** An image already in memory: float32 pixels `[H,W,C]`, row-major, preprocessed as the model expects. */
 export interface PixelArray {
@@ -41,7 +41,7 @@ export interface PoolProgress {
   readonly index: number;
 }
 
-/** One image's explanation, as plain arrays (it crossed a thread). */
+/** One image's explanation, as plain arrays (it crossed a thread from the worker that made it). */
 export interface PoolExplanation {
   /** The heatmap `[H,W]`, row-major: in [0, 1] unless `normalize: false`. */
   readonly heatmap: Float32Array;
@@ -118,7 +118,7 @@ export async function explainInWorkers(images: readonly PoolImage[], options: Ex
   const workers = options.workers === undefined ? defaultWorkerCount() : checkWorkerCount(options.workers, 'workers');
   let failed = 0;
   let done = 0;
-  const run = await runPool<PoolJob, WorkerExplanation>({
+  const run = await runPool<PoolJob, PoolExplanation>({
     script: builtScript('pool-worker', thisFile()),
     workers,
     init,
@@ -134,7 +134,7 @@ export async function explainInWorkers(images: readonly PoolImage[], options: Ex
   return { results: run.outcomes.map(toOutcome), tensorsLeft: run.tensorsLeft };
 }
 
-function toOutcome(outcome: JobOutcome<WorkerExplanation>): PoolOutcome {
+function toOutcome(outcome: JobOutcome<PoolExplanation>): PoolOutcome {
   return outcome.ok ? { ok: true, explanation: outcome.value } : { ok: false, error: outcome.error };
 }
 

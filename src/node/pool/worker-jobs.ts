@@ -2,21 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GradCam } from '../../gradcam';
 import { loadModelFromFile } from '../file-io';
 import { checkReadOptions, decodeRaw, modelInputSize, rawToTensor, resizeRaw } from '../image';
+import type { PoolExplanation } from './explain-in-workers';
 import type { PoolBackend, PoolInit } from './options';
 import type { JobRunner } from './protocol';
 
 /** One image as it travels to a worker. @internal */
 export type PoolJob = { readonly file: string } | { readonly pixels: Float32Array; readonly shape: readonly [number, number, number] };
-
-/** One explanation as it travels back. @internal */
-export interface WorkerExplanation {
-  readonly heatmap: Float32Array;
-  readonly shape: readonly [number, number];
-  readonly classIndex: number;
-  readonly score: number;
-  readonly output: Float32Array;
-  readonly layerName: string;
-}
 
 /** Selects the backend in this thread, importing its package (neither is a dependency of the library). @internal */
 export async function startBackend(backend: PoolBackend): Promise<void> {
@@ -27,7 +18,7 @@ export async function startBackend(backend: PoolBackend): Promise<void> {
 }
 
 /** A worker's setup: its backend, the model (with the library's loader), one explainer. @internal */
-export async function explainRunner(init: PoolInit): Promise<JobRunner<PoolJob, WorkerExplanation>> {
+export async function explainRunner(init: PoolInit): Promise<JobRunner<PoolJob, PoolExplanation>> {
   await startBackend(init.backend);
   const model = await loadModelFromFile(init.modelPath, init.load);
   let explainer: GradCam;
