@@ -102,9 +102,15 @@ describe('explainInWorkers', () => {
 
   it('explains a chosen class in every image', async () => {
     const image = tf.randomUniform([64, 64, 3], 0, 1, 'float32', 4) as tf.Tensor3D;
-    const run = await pool.explainInWorkers([image, image, image], { model: modelPath, workers: 2, backend: 'cpu', explain: { classIndex: 1 } });
+    const short = { data: new Float32Array(5), shape: [64, 64, 3] as const };
+    const images = [image, short, 42 as unknown as NodeEntry.PoolImage, image, image];
+    const run = await pool.explainInWorkers(images, { model: modelPath, workers: 2, backend: 'cpu', explain: { classIndex: 1 } });
+    // Malformed pixel arrays fail in their own slots.
+    const [, shortOutcome, numberOutcome] = run.results;
+    expect(shortOutcome).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: 'Image 1 has 5 values, but its shape [64,64,3] needs 12288.' } });
+    expect(numberOutcome).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringMatching(/^Image 2 is neither a path/) } });
     const want = reference(image, 1);
-    for (const r of run.results) {
+    for (const r of [run.results[0], run.results[3], run.results[4]]) {
       if (!r.ok) throw r.error;
       expect(r.explanation.classIndex).toBe(1);
       expectClose(r.explanation.heatmap, want.heatmap, 1e-6);
