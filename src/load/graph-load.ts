@@ -49,6 +49,7 @@ async function runLoader<G extends GraphModelLike>(artifacts: tf.io.ModelArtifac
   try {
     model = await loader({ load: async () => artifacts });
   } catch (err) {
+    if (err instanceof GradCamError) throw err;
     throw new GradCamError('BAD_INPUT', `Cannot load the model: loadGraphModel failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!isGraphModel(model)) {
