@@ -69,7 +69,9 @@ describe('loadModel: graph-format models', () => {
     const theirs = new GradCam(reference).explain(images);
     expect(ours.classIndex).toEqual(theirs.classIndex);
     expect(Array.from(ours.cam.dataSync())).toEqual(Array.from(theirs.cam.dataSync()));
-    tf.dispose([ours, theirs, images]);
+    ours.dispose();
+    theirs.dispose();
+    images.dispose();
     reference.dispose();
     (model as GraphModel).dispose();
     expect(tf.memory().numTensors).toBe(before);
