@@ -13,8 +13,8 @@ export type GraphModelLoader<G extends GraphModelLike = GraphModelLike> = (handl
 
 /** What to pass for a graph-format model, said in every error about a missing loader. */
 export const GRAPH_LOADER_HINT =
-  "pass tfjs-converter's loader: import { loadGraphModel } from '@tensorflow/tfjs-converter'; " +
-  'await loadModel(source, { loadGraphModel }) (or { loadGraphModel: tf.loadGraphModel } with @tensorflow/tfjs)';
+  'pass the loadGraphModel function of @tensorflow/tfjs-converter: loadModel(source, { loadGraphModel }) ' +
+  '(with @tensorflow/tfjs: loadModel(source, { loadGraphModel: tf.loadGraphModel }))';
 
 /**
  * Makes a GraphModel of artifacts already read (and, for files and URLs, confined to the model's
