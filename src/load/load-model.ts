@@ -64,7 +64,7 @@ export interface RepairedArtifacts {
  * @throws GradCamError `UNSUPPORTED_MODEL` for a graph-format model without `loadGraphModel`
  *   (the message says what to pass); `BAD_INPUT` for a layer class nobody registered (the
  *   message names it and says how to register one), graph weights whose size differs from the
- *   manifest's, an op tfjs-converter does not know, or artifacts that cannot be read or do not
+ *   manifest's, a graph tfjs-converter cannot build, or artifacts that cannot be read or do not
  *   fit the topology. A failed load frees every tensor it made.
  *
  * @example

@@ -64,7 +64,7 @@ export function fileIO(modelJsonPath: string, options: LoadModelFileOptions = {}
  * @throws GradCamError `BAD_INPUT` when the file or a weight file is missing or unreadable,
  *   is not a model.json, names a weight file outside its folder, has weight files of another
  *   total size than its manifest declares, passes a size limit, holds a layer class nobody
- *   registered or an op tfjs-converter does not know, or the weights do not fit; the message
+ *   registered, a graph tfjs-converter cannot build, or the weights do not fit; the message
  *   names the file and the cause. `UNSUPPORTED_MODEL` for a GraphModel when
  *   `@tensorflow/tfjs-converter` is not installed. `BAD_OPTION` for a limit that is not a
  *   positive integer.

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import { GradCam, GradCamError, loadModel } from '../../src';
-import { GRAPH_FIXTURE_DIR, graphReference, loadGraphFixture, tensorOf } from '../helpers/graph-fixtures';
+import { GRAPH_FIXTURE_DIR, expectExplainsAsFixture } from '../helpers/graph-fixtures';
 
 /**
  * `loadModel` with a graph-format model.json: it builds the GraphModel with the caller's
@@ -63,16 +63,7 @@ describe('loadModel: graph-format models', () => {
     const model = await loadModel(MODEL_URL, { http: { fetchFunc }, loadGraphModel });
     expect(asked).toEqual([MODEL_URL, ...files.json.weightsManifest.flatMap((g) => g.paths.map((p) => `https://models.example.com/zoo/vgg/${p}`))]);
     expect('layers' in model).toBe(false);
-    const reference = loadGraphFixture('vgg');
-    const images = tensorOf(graphReference('vgg').images) as tf.Tensor4D;
-    const ours = new GradCam(model).explain(images);
-    const theirs = new GradCam(reference).explain(images);
-    expect(ours.classIndex).toEqual(theirs.classIndex);
-    expect(Array.from(ours.cam.dataSync())).toEqual(Array.from(theirs.cam.dataSync()));
-    ours.dispose();
-    theirs.dispose();
-    images.dispose();
-    reference.dispose();
+    expectExplainsAsFixture(model, 'vgg');
     (model as GraphModel).dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { GradCam, GradCamError } from '../../src';
+import { GradCamError } from '../../src';
 import { loadLayersModelFromFile, loadModelFromFile } from '../../src/node';
-import { GRAPH_FIXTURE_DIR, GRAPH_NETS, graphReference, loadGraphFixture, tensorOf } from '../helpers/graph-fixtures';
+import { GRAPH_FIXTURE_DIR, GRAPH_NETS, expectExplainsAsFixture } from '../helpers/graph-fixtures';
 
 /**
  * `loadModelFromFile` with the converted graph fixtures: GraphModels come out equal to
@@ -45,16 +45,7 @@ describe('loadModelFromFile: graph models', () => {
     const before = tf.memory().numTensors;
     const model = await loadModelFromFile(path.join(GRAPH_FIXTURE_DIR, net, 'graph'));
     expect('layers' in model).toBe(false);
-    const reference = loadGraphFixture(net);
-    const images = tensorOf(graphReference(net).images) as tf.Tensor4D;
-    const ours = new GradCam(model).explain(images);
-    const theirs = new GradCam(reference).explain(images);
-    expect(ours.classIndex).toEqual(theirs.classIndex);
-    expect(Array.from(ours.cam.dataSync())).toEqual(Array.from(theirs.cam.dataSync()));
-    ours.dispose();
-    theirs.dispose();
-    images.dispose();
-    reference.dispose();
+    expectExplainsAsFixture(model, net);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
