@@ -29,7 +29,8 @@ export interface GradCamOptions {
    */
   layerName?: string | readonly string[];
   /**
-   * Keep transposed copies of the Dense kernels after the target layer(s) (default true): the
+   * Keep transposed copies of the Dense kernels after the target layer(s) (default true; in a
+   * GraphModel, of its dense `MatMul` nodes on every path to the scores): the
    * backward pass then costs about as much as the forward pass of those layers, at the price of
    * their memory once more (VGG16: +494 MB, MobileNetV2: +5 MB). Set false to save that memory.
    * Either way, call {@link GradCam.dispose} when done with the explainer.
