@@ -169,7 +169,15 @@ export class GradCam {
     if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
     const { inputName, outputName, reshapeTransform } = options;
     const cacheTransposedKernels = options.cacheTransposedKernels ?? true;
-    this.splits = names.map((name) => splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
+    const splits: ModelSplit[] = [];
+    try {
+      for (const name of names) splits.push(splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
+    } catch (err) {
+      // The splits made before a bad name hold transposed kernels: free them.
+      for (const split of splits) split.dispose();
+      throw err;
+    }
+    this.splits = splits;
     this.layerNames = this.splits.map((s) => s.layerName);
     this.layerName = this.layerNames[0];
   }

@@ -3,6 +3,8 @@ import { denseCuts, runThroughCuts } from '../../src/model/graph-dense';
 import { downstreamOf, skipInputs } from '../../src/model/graph-model';
 import { runGraph } from '../../src/model/graph-run';
 import { graphFacts } from '../../src/model/graph-targets';
+import { GradCam } from '../../src';
+import { expectGradCamError } from '../helpers/expect';
 import { relativeDiff } from '../helpers/fixtures';
 import { type GraphNet, graphReference, loadGraphFixture, tensorOf } from '../helpers/graph-fixtures';
 import { AUTO_NODE } from './graph-suite';
@@ -52,6 +54,14 @@ describe.each(Object.keys(EXPECTED) as GraphNet[])('dense cuts in the %s graph',
       expect(tf.memory().numTensors).toBe(before);
     }
     tf.dispose([activations, images]);
+    graph.dispose();
+  });
+});
+
+describe('GradCam with several target nodes, one of them unknown', () => {
+  it('throws UNKNOWN_LAYER and frees the transposed kernels of the splits made before it', () => {
+    const graph = loadGraphFixture('vgg');
+    expectGradCamError(() => new GradCam(graph, { layerName: [AUTO_NODE.vgg, 'no/such/node'] }), 'UNKNOWN_LAYER');
     graph.dispose();
   });
 });
