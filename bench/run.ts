@@ -9,6 +9,7 @@
  *   --leak-calls=N        explain calls for the leak check (default 200; at most 20 on cpu)
  *   --networks=A,B        which networks (default all: VGG16,MobileNetV2,ResNet50-shaped)
  *   --quick               rounds=3, leak-calls=20: a smoke run
+ *   --pool-images=N       images for the worker-pool rows (default 32; 0: none; needs `npm run build`)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -18,6 +19,7 @@ import * as os from 'node:os';
 import { GradCam, blend, camToHeatmap, gradientsForClass, poolWeights, splitModel, weightedActivationMap } from '../src';
 import { twoSubModelGradCam } from './baseline';
 import { mobileNetV2, resNet50Shaped, vgg16 } from './models';
+import { builtNode, cliSplit, poolFixture, timePool } from './pool';
 import { roadCost } from './road';
 
 tf.env().set('PROD', true);
@@ -33,6 +35,7 @@ const backends = (args.get('backends') ?? 'wasm,cpu').split(',');
 const wasmRounds = Number(args.get('rounds') ?? (quick ? 3 : 7));
 const leakCalls = Number(args.get('leak-calls') ?? (quick ? 20 : 200));
 const networks = args.get('networks')?.split(',');
+const poolImages = Number(args.get('pool-images') ?? (quick ? 4 : 32));
 
 interface Network {
   name: string;
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
       say(`Leak check, ${calls} explain calls: tensors ${tensorsBefore} → ${tensorsAfter}; ` +
         `JS heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MiB.`);
       say();
+      if (backend === 'wasm' && poolImages > 0 && net.name !== 'ResNet50-shaped') await poolRows(model, say);
       tf.dispose([x1, x8, image, heatmap]);
       camera.dispose();
       model.dispose();
@@ -226,6 +230,29 @@ async function main(): Promise<void> {
   }
   const out = args.get('out');
   if (out !== undefined) (await import('node:fs')).writeFileSync(out, lines.join('\n') + '\n');
+}
+
+/**
+ * The command's per-image split (read, explain, write) and the worker pool's throughput with 1
+ * and 2 workers, each run in the same sitting, wall time including the workers' start.
+ */
+async function poolRows(model: tfl.LayersModel, say: (line?: string) => void): Promise<void> {
+  const fixture = await poolFixture(model, poolImages);
+  const split = await cliSplit(model, fixture.images[0], quick ? 1 : 3);
+  const total = split.read + split.explain + split.write;
+  say(`One image through the command (--jobs 1): read ${ms(split.read)} ms, explain ${ms(split.explain)} ms, ` +
+    `write the two PNGs ${ms(split.write)} ms (explain ${((100 * split.explain) / total).toFixed(0)}% of ${ms(total)} ms).`);
+  say();
+  const node = await builtNode();
+  const one = await timePool(node, fixture.modelPath, fixture.images, 1);
+  const two = await timePool(node, fixture.modelPath, fixture.images, 2);
+  say(`| explainInWorkers, ${poolImages} images (wall time, workers' start included) | s | images/s | ratio |`);
+  say('|---|---:|---:|---:|');
+  say(`| 1 worker | ${one.seconds.toFixed(1)} | ${one.imagesPerSecond.toFixed(2)} | |`);
+  say(`| 2 workers | ${two.seconds.toFixed(1)} | ${two.imagesPerSecond.toFixed(2)} | ${(two.imagesPerSecond / one.imagesPerSecond).toFixed(2)}× (floor 1.7× on 2 idle cores) |`);
+  say(`Load average (uptime) after: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}.`);
+  say();
+  (await import('node:fs')).rmSync(fixture.dir, { recursive: true, force: true });
 }
 
 main().catch((e) => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   CAM_METHODS,
@@ -24,11 +25,20 @@ function diff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-/** The dw fixture: a trained depthwise-separable CNN with a GAP + Dense head (so CAM applies). */
+/**
+ * The dw fixture: a trained depthwise-separable CNN with a GAP + Dense head (so CAM applies), on
+ * wasm (the options are backend-independent; wasm runs them ~25× faster than cpu in Node).
+ */
 const fx = loadFixture('dw');
-const model = buildFixtureModel(fx);
-const images = tf.concat(fx.images.map((img) => toTensor(img.tensor))) as tf.Tensor4D;
-const gc = new GradCam(model, { layerName: 'pw3' });
+let model: tfl.LayersModel;
+let images: tf.Tensor4D;
+let gc: GradCam;
+beforeAll(async () => {
+  expect(await tf.setBackend('wasm')).toBe(true);
+  model = buildFixtureModel(fx);
+  images = tf.concat(fx.images.map((img) => toTensor(img.tensor))) as tf.Tensor4D;
+  gc = new GradCam(model, { layerName: 'pw3' });
+});
 afterAll(() => {
   images.dispose();
   model.dispose();
@@ -281,10 +291,13 @@ describe('option combinations that do not apply', () => {
 });
 
 describe('a model whose output is a feature map (segmentation-like)', () => {
-  const input = tfl.input({ shape: [8, 8, 3] });
-  const features = conv('features', 4).apply(input) as tfl.SymbolicTensor;
-  const mask = tfl.layers.conv2d({ name: 'mask', filters: 2, kernelSize: 1, activation: 'softmax' }).apply(features) as tfl.SymbolicTensor;
-  const seg = tfl.model({ inputs: input, outputs: mask });
+  let seg: tfl.LayersModel;
+  beforeAll(() => {
+    const input = tfl.input({ shape: [8, 8, 3] });
+    const features = conv('features', 4).apply(input) as tfl.SymbolicTensor;
+    const mask = tfl.layers.conv2d({ name: 'mask', filters: 2, kernelSize: 1, activation: 'softmax' }).apply(features) as tfl.SymbolicTensor;
+    seg = tfl.model({ inputs: input, outputs: mask });
+  });
   afterAll(() => seg.dispose());
 
   it('auto-detects the last feature map before the output, not the output itself', () => {

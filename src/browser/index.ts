@@ -11,6 +11,9 @@ import { COLORMAPS, type ColormapName, applyColormap, isColormapName } from '../
 import { bilinearResize } from '../core/resize';
 import { GradCamError, formatShape } from '../errors';
 import type { GradCamResult } from '../gradcam';
+import { type DrawPath, drawPath } from './draw-path';
+
+export { type DrawPath, drawPath } from './draw-path';
 
 /** Options of {@link drawHeatmap} and {@link heatmapImageData}. */
 export interface DrawHeatmapOptions {
@@ -80,29 +83,51 @@ export async function heatmapImageData(result: GradCamResult | tf.Tensor, option
  * the picture: the image's size with `image`, else the heatmap's. Scale it for display with
  * CSS, or draw this canvas onto another with `drawImage`.
  *
+ * The colouring, resizing and blending run on the backend as tensor ops; only the finished
+ * picture goes to the canvas, by the {@link drawPath} of the active backend: `tf.browser.draw`
+ * with no read-back where the backend has a `Draw` kernel (webgpu, cpu), else one asynchronous
+ * `tf.browser.toPixels` (webgl, wasm). Neither blocks the thread on the device (no `dataSync`).
+ *
  * @example
  * ```ts
- * const result = gradcam.explain(image);
+ * const result = await gradcam.explainAsync(image);
  * await drawHeatmap(canvas, result, { image, alpha: 0.5, colormap: 'turbo' });
  * result.dispose();
  * ```
  *
  * @param canvas an `HTMLCanvasElement` or `OffscreenCanvas` (its 2-D context is used).
  * @param result a `GradCamResult` or a heatmap tensor `[H,W]` / `[N,H,W]` in [0, 1]; not disposed.
- * @returns resolves once the pixels are on the canvas.
- * @throws as {@link heatmapImageData}; `Error` when the canvas has no 2-D context.
+ * @returns resolves once the pixels are on the canvas, with the {@link DrawPath} it took.
+ * @throws (as a rejected promise) as {@link heatmapImageData}; `BAD_INPUT` also when the canvas
+ *   has no 2-D context (it is already used for WebGL, WebGPU or a bitmap renderer).
  */
 export async function drawHeatmap(
   canvas: HTMLCanvasElement | OffscreenCanvas,
   result: GradCamResult | tf.Tensor,
   options: DrawHeatmapOptions = {},
-): Promise<void> {
-  const pixels = await heatmapImageData(result, options);
-  if (canvas.width !== pixels.width) canvas.width = pixels.width;
-  if (canvas.height !== pixels.height) canvas.height = pixels.height;
-  const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
-  if (context === null) throw new Error('drawHeatmap: the canvas has no 2-D context (is it already used for WebGL?).');
-  context.putImageData(pixels, 0, 0);
+): Promise<DrawPath> {
+  const picture = heatmapPicture(result, options);
+  try {
+    // Asked first: with a 2-D context in place, webgpu's Draw kernel draws through a canvas of
+    // its own and composites it here, instead of turning the caller's canvas into a WebGPU one.
+    const context = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+    if (context === null) {
+      throw new GradCamError('BAD_INPUT', 'drawHeatmap needs a canvas with a 2-D context; this one is already used for WebGL, WebGPU or a bitmap renderer. Pass a fresh canvas.');
+    }
+    const path = drawPath();
+    if (path === 'device') {
+      // The kernels take an OffscreenCanvas as well (they use only getContext, width, height).
+      tf.browser.draw(picture, canvas as HTMLCanvasElement); // sizes the canvas to the picture
+    } else {
+      const pixels = await toImageData(picture);
+      if (canvas.width !== pixels.width) canvas.width = pixels.width;
+      if (canvas.height !== pixels.height) canvas.height = pixels.height;
+      context.putImageData(pixels, 0, 0);
+    }
+    return path;
+  } finally {
+    picture.dispose();
+  }
 }
 
 /** The picture to draw, `[H,W,3]` float in [0, 1]; the caller disposes it. */

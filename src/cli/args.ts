@@ -50,6 +50,8 @@ export interface ExplainArgs {
   readonly quiet: boolean;
   /** Add each map's faithfulness metrics (tfjs-gradcam/metrics) to the output and the summary. */
   readonly metrics: boolean;
+  /** `--jobs`: worker threads; undefined: the core count, at most 4; 1: all in this thread. */
+  readonly jobs?: number;
 }
 
 /** The parsed command line. */
@@ -78,6 +80,7 @@ const OPTIONS = {
   std: { type: 'string' },
   preprocess: { type: 'string' },
   'max-pixels': { type: 'string' },
+  jobs: { type: 'string', short: 'j' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -140,6 +143,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       maxPixels: values['max-pixels'] === undefined ? DEFAULT_MAX_PIXELS : positiveInt('--max-pixels', values['max-pixels']),
       quiet: values.quiet ?? false,
       metrics: values.metrics ?? false,
+      jobs: values.jobs === undefined ? undefined : jobCount(values.jobs),
     },
   };
 }
@@ -195,6 +199,13 @@ function colormap(value: string): ColormapName {
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer (got '${value}').`);
+  return n;
+}
+
+/** At most 64 workers, as the pool takes. */
+function jobCount(value: string): number {
+  const n = positiveInt('--jobs', value);
+  if (n > 64) throw new UsageError(`--jobs must be at most 64 (got ${n}).`);
   return n;
 }
 

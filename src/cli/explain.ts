@@ -15,9 +15,13 @@ import { graphFacts } from '../model/graph-targets';
 import { loadModelFromFile } from '../node/file-io';
 import { messageOf } from '../node/message';
 import { type Preprocessing, type RawImage, decodeRaw, modelInputSize, rawToTensor, resizeRaw, writeImage } from '../node/image';
-import { type ExplainArgs, UsageError } from './args';
+import { type BackendName, type ExplainArgs, UsageError } from './args';
+import { type JobOutcome, runPool } from '../node/pool/engine';
+import { builtScript, defaultWorkerCount } from '../node/pool/options';
+import { thisFile } from '../node/pool/this-file';
+import type { CliJob, CliWorkerInit } from './worker-jobs';
 import { PROGRAM } from './help';
-import { collectInputs, outputStems } from './inputs';
+import { type InputItem, collectInputs, outputStems } from './inputs';
 import { type MapMetrics, mapMetrics, metricsSummary } from './metrics';
 import { type OutputStream, ProgressBar } from './progress';
 
@@ -48,7 +52,7 @@ interface Explained extends Prediction {
 type CliModel = LayersModel | LoadedGraphModel;
 
 /** What the model, its labels and the options fix for every image. */
-interface Setup {
+export interface Setup {
   readonly model: CliModel;
   readonly explainer: GradCam;
   readonly labels?: readonly string[];
@@ -95,35 +99,53 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
   let files = 0;
   let stop: GradCamError | undefined;
   const measured: MapMetrics[] = [];
+  /** Reports one image's outcome, in input order; false when its error stops the whole run. */
+  const record = (item: InputItem, outcome: JobOutcome<ImageResult>): boolean => {
+    if (outcome.ok) {
+      done++;
+      files += outcome.value.explained.length * 2;
+      for (const e of outcome.value.explained) if (e.metrics !== undefined) measured.push(e.metrics);
+      say(io.stdout, args.json ? `${JSON.stringify(outcome.value)}\n` : humanLine(outcome.value));
+      return true;
+    }
+    failed++;
+    const err = outcome.error;
+    const code = err instanceof GradCamError ? err.code : undefined;
+    if (code !== undefined && RUN_ERRORS.has(code)) {
+      stop = err as GradCamError;
+      return false;
+    }
+    const message = messageOf(err);
+    progress.clear();
+    report(io, message.startsWith('Cannot') ? message : `${item.file}: ${message}`);
+    if (args.json) io.stdout.write(`${JSON.stringify({ file: item.file, error: message, code: code ?? 'ERROR' })}\n`);
+    progress.redraw();
+    return true;
+  };
+  const jobs = Math.min(args.jobs ?? defaultWorkerCount(), items.length);
   try {
-    for (const [i, item] of items.entries()) {
-      progress.update(i, item.file);
+    if (jobs > 1) {
+      // The workers load their own copies: this one only checked the options.
+      setup.explainer.dispose();
+      setup.model.dispose();
+      await explainOnWorkers(items, stems, jobs, args, progress, record);
+    } else {
       try {
-        if ('error' in item) throw new GradCamError('BAD_INPUT', item.error);
-        const result = await explainImage(item.file, stems[i], setup, args);
-        done++;
-        files += result.explained.length * 2;
-        for (const e of result.explained) if (e.metrics !== undefined) measured.push(e.metrics);
-        say(io.stdout, args.json ? `${JSON.stringify(result)}\n` : humanLine(result));
-      } catch (err) {
-        failed++;
-        const code = err instanceof GradCamError ? err.code : undefined;
-        const message = messageOf(err);
-        if (code !== undefined && RUN_ERRORS.has(code)) {
-          stop = err as GradCamError;
-          break;
+        for (const [i, item] of items.entries()) {
+          progress.update(i, item.file);
+          if (!record(item, await attempt(() => explainItem(item, stems[i], setup, args)))) break;
         }
-        progress.clear();
-        report(io, message.startsWith('Cannot') ? message : `${item.file}: ${message}`);
-        if (args.json) io.stdout.write(`${JSON.stringify({ file: item.file, error: message, code: code ?? 'ERROR' })}\n`);
-        progress.redraw();
+      } finally {
+        setup.explainer.dispose();
+        setup.model.dispose();
       }
     }
     progress.update(done + failed, '');
     progress.clear();
-  } finally {
-    setup.explainer.dispose();
-    setup.model.dispose();
+  } catch (err) {
+    progress.clear();
+    report(io, messageOf(err));
+    return 1;
   }
   if (stop !== undefined) {
     if (stop.code === 'BAD_OPTION') throw new UsageError(stop.message);
@@ -135,21 +157,87 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
   return failed > 0 ? 1 : 0;
 }
 
+/** Runs `fn`, its result or error as an outcome. */
+async function attempt<R>(fn: () => Promise<R>): Promise<JobOutcome<R>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err : new Error(messageOf(err)) };
+  }
+}
+
+/** One command-line item: an error item (a path that is not there) fails here. */
+export function explainItem(item: InputItem, stem: string, setup: Setup, args: ExplainArgs): Promise<ImageResult> {
+  if ('error' in item) return Promise.reject(new GradCamError('BAD_INPUT', item.error));
+  return explainImage(item.file, stem, setup, args);
+}
+
+/**
+ * `--jobs N`: the images on N worker threads (dist/cli-worker.js), each with its own backend
+ * and model; outcomes reported in input order as they come in. A run-wide error (one that
+ * `record` refuses) stops the pool.
+ */
+async function explainOnWorkers(
+  items: readonly InputItem[],
+  stems: readonly string[],
+  jobs: number,
+  args: ExplainArgs,
+  progress: ProgressBar,
+  record: (item: InputItem, outcome: JobOutcome<ImageResult>) => boolean,
+): Promise<void> {
+  const stopped = new AbortController();
+  const waiting = new Map<number, JobOutcome<ImageResult>>();
+  let next = 0;
+  let finished = 0;
+  const init: CliWorkerInit = { args, backend: tf.getBackend() as BackendName };
+  await runPool<CliJob, ImageResult>({
+    script: builtScript('cli-worker', thisFile()),
+    workers: jobs,
+    init,
+    count: items.length,
+    job: (index) => ({ item: items[index], stem: stems[index] }),
+    signal: stopped.signal,
+    onOutcome: (index, outcome) => {
+      progress.update(++finished, items[index].file);
+      waiting.set(index, outcome);
+      for (let o = waiting.get(next); o !== undefined && !stopped.signal.aborted; o = waiting.get(next)) {
+        waiting.delete(next);
+        if (!record(items[next], o)) stopped.abort();
+        next++;
+      }
+    },
+  }).catch((err: unknown) => {
+    if (!stopped.signal.aborted) throw err;
+  });
+}
+
 /** Loads the model and labels and checks the options against them; undefined after reporting a failure. */
 async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined> {
-  let model: CliModel;
-  let labels: readonly string[] | undefined;
   try {
-    if (args.model !== undefined) {
-      model = await loadModelFromFile(args.model);
-    } else {
-      const demo = await import('../demo');
-      model = await demo.loadDemoModel();
-      labels = demo.DEMO_CLASSES;
-    }
+    return await makeSetup(args);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     report(io, messageOf(err));
     return undefined;
+  }
+}
+
+/**
+ * Loads the model (and labels) and checks the options against them: in the main thread, and
+ * once in each worker with --jobs.
+ *
+ * @throws UsageError for an option the model contradicts; GradCamError for a model that cannot
+ *   be loaded or explained.
+ */
+export async function makeSetup(args: ExplainArgs): Promise<Setup> {
+  let model: CliModel;
+  let labels: readonly string[] | undefined;
+  if (args.model !== undefined) {
+    model = await loadModelFromFile(args.model);
+  } else {
+    const demo = await import('../demo');
+    model = await demo.loadDemoModel();
+    labels = demo.DEMO_CLASSES;
   }
   try {
     const { numClasses, inputSize } = checkModel(model, args.output);
@@ -172,9 +260,7 @@ async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined>
     };
   } catch (err) {
     model.dispose();
-    if (err instanceof UsageError) throw err;
-    report(io, messageOf(err));
-    return undefined;
+    throw err;
   }
 }
 
@@ -262,7 +348,7 @@ function makeExplainer(model: CliModel, layers: readonly string[] | undefined, o
 }
 
 /** The JSON line of one image. */
-interface ImageResult {
+export interface ImageResult {
   readonly file: string;
   readonly width: number;
   readonly height: number;
@@ -280,7 +366,8 @@ function toInput(pixels: tf.Tensor3D, mode: PreprocessMode | undefined): tf.Tens
   return input;
 }
 
-async function explainImage(file: string, stem: string, setup: Setup, args: ExplainArgs): Promise<ImageResult> {
+/** Explains one image file and writes its maps: the work of one image, in the main thread or a worker. */
+export async function explainImage(file: string, stem: string, setup: Setup, args: ExplainArgs): Promise<ImageResult> {
   const raw = await decodeRaw(file, args.maxPixels);
   const input = toInput(rawToTensor(await resizeRaw(raw, setup.inputSize), setup.preprocessing), setup.preprocess);
   let results: GradCamResult[] = [];

@@ -85,6 +85,9 @@ Output:
 
 Other:
       --backend NAME    wasm (default) or cpu
+  -j, --jobs N          explain N images at a time on worker threads, each with
+                        its own copy of the model (default: the number of
+                        cores, at most 4); 1: one image at a time in-process
   -h, --help            show this help and exit
   -V, --version         print the version and exit
 

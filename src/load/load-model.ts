@@ -7,6 +7,7 @@ import { resolveWeightUrl } from './url-policy';
 import { type JsonObject, cloneJson, isObject } from './json';
 import { registerKerasLayers } from './register';
 import { repairModelConfig } from './repairs';
+import { assertCallsReachable } from './unreachable-calls';
 import { type LayerWeightNames, kerasWeightNames } from './weight-names';
 
 /** Options of {@link loadModel}. */
@@ -134,6 +135,8 @@ function absoluteUrl(url: string): string | undefined {
 /**
  * Repairs the topology of layers-model artifacts (a copy; the input is not changed). Weight
  * names are repaired later, against the built model.
+ * @throws GradCamError `BAD_INPUT` when no JSON topology is there, or when some layer call can
+ *   never be made (tfjs-layers would loop forever building it; see `assertCallsReachable`).
  */
 export function repairArtifacts(artifacts: tf.io.ModelArtifacts): RepairedArtifacts {
   const topology = artifacts.modelTopology;
@@ -141,6 +144,7 @@ export function repairArtifacts(artifacts: tf.io.ModelArtifacts): RepairedArtifa
   const copy = cloneJson(topology as JsonObject);
   const modelConfig = isObject(copy.model_config) ? copy.model_config : copy;
   const repairs = repairModelConfig(modelConfig);
+  assertCallsReachable(modelConfig);
   return { artifacts: { ...artifacts, modelTopology: copy }, repairs };
 }
 

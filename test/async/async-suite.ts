@@ -110,12 +110,13 @@ function openedFixture(name: string): { fx: Fixture; model: tfl.LayersModel; gc:
 const PERTURBATION: readonly string[] = ['scorecam', 'ablationcam'];
 
 /**
+ * @param fixtures the parity fixtures to run on: all of them by default.
  * @param heavyOn the fixtures on which the costly checks run too (ScoreCAM and AblationCAM,
  *   guided backpropagation, the overlapping calls): all of them by default; the cpu backend,
  *   ~30× slower than wasm here, runs them on the first fixture only.
  */
-export function describeAsyncSuite(heavyOn: readonly string[] = FIXTURE_NAMES): void {
-  describe.each(FIXTURE_NAMES)('explainAsync equals explain: %s', (name) => {
+export function describeAsyncSuite(fixtures: readonly string[] = FIXTURE_NAMES, heavyOn: readonly string[] = fixtures): void {
+  describe.each(fixtures)('explainAsync equals explain: %s', (name) => {
     const f = openedFixture(name);
     const heavy = heavyOn.includes(name);
 

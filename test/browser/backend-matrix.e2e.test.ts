@@ -22,8 +22,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
 import { CAM_METHODS, type CamMethodName } from '../../src';
-import { FIXTURE_METHODS, type Fixture, type ParityCase, loadFixture, maxAbsDiff } from '../helpers/fixtures';
-import { PAGE_DIR, buildPage, describeWithBrowser, launchChromium, openTestPage, serve } from './harness';
+import { FIXTURE_METHODS, type Fixture, ORIGINAL_FIXTURE_NAMES, type ParityCase, loadFixture, maxAbsDiff } from '../helpers/fixtures';
+import { describeWithBrowser, launchChromium, openTestPage, pageForTests, serve } from './harness';
 
 // Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
 const describe = describeWithBrowser('backend matrix (test/browser/backend-matrix.e2e.test.ts)');
@@ -37,7 +37,7 @@ type Backend = (typeof BACKENDS)[number];
  * minutes in software WebGL/WebGPU per network, so the other fixtures (bn, residual) are
  * compared with pytorch-grad-cam in Node, on cpu and wasm (test/parity/), not here.
  */
-const MATRIX_FIXTURES = ['plain', 'dw'] as const;
+const MATRIX_FIXTURES = ORIGINAL_FIXTURE_NAMES;
 type FixtureName = (typeof MATRIX_FIXTURES)[number];
 
 /**
@@ -235,8 +235,7 @@ const runs = new Map<string, { result: PageResult; errors: string[] }>();
 
 beforeAll(async () => {
   // GRADCAM_PAGE_PREBUILT=1 tests the page already in examples/browser/dist (npm run build:page).
-  if (process.env.GRADCAM_PAGE_PREBUILT !== '1') buildPage();
-  server = await serve(PAGE_DIR);
+  server = await serve(pageForTests());
   browser = await launchChromium({ softwareGpu: true });
 });
 

@@ -67,12 +67,25 @@ export function describeWithBrowser(suite: string): jest.Describe {
   }
 }
 
-/** Builds the page into examples/browser/dist (`npm run build:page`, about 2 s). */
-export function buildPage(): void {
-  execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', 'examples/browser', '--logLevel', 'warn'], {
+/** Builds the page into `outDir` (default examples/browser/dist, as `npm run build:page`; about 2 s). */
+export function buildPage(outDir: string = PAGE_DIR): void {
+  execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', 'examples/browser', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+}
+
+/**
+ * The built page a browser suite serves: examples/browser/dist as it is with
+ * GRADCAM_PAGE_PREBUILT=1, else a fresh build in a folder of this process's own (removed when it
+ * exits), so that suites running side by side in jest workers never build over each other.
+ */
+export function pageForTests(): string {
+  if (process.env.GRADCAM_PAGE_PREBUILT === '1') return PAGE_DIR;
+  const dir = mkdtempSync(join(tmpdir(), 'gradcam-page-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  buildPage(dir);
+  return dir;
 }
 
 const TYPES: Record<string, string> = {

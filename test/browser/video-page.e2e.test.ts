@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { type Drawn, drawOn } from './entry-checks';
-import { ARTIFACTS, PAGE_DIR, type PageHook, buildPage, collectErrors, describeWithBrowser, launchChromium, openTestPage, readHook, serve } from './harness';
+import { ARTIFACTS, type PageHook, collectErrors, describeWithBrowser, launchChromium, openTestPage, pageForTests, readHook, serve } from './harness';
 
 // Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
 const describe = describeWithBrowser('video page (test/browser/video-page.e2e.test.ts)');
@@ -49,8 +49,7 @@ let entryErrors: string[];
 
 beforeAll(async () => {
   // GRADCAM_PAGE_PREBUILT=1 tests the page already in examples/browser/dist (npm run build:page).
-  if (process.env.GRADCAM_PAGE_PREBUILT !== '1') buildPage();
-  server = await serve(PAGE_DIR);
+  server = await serve(pageForTests());
   browser = await launchChromium();
   gpuBrowser = await launchChromium({ softwareGpu: true });
   context = browser.context;
@@ -124,6 +123,7 @@ describe('video page (examples/browser) in headless Chromium', () => {
 
     expect(hook.error).toBe('');
     expect(hook.backend).toBe('wasm');
+    expect(hook.drawPath).toBe('readback'); // wasm has no Draw kernel
     expect(hook.pacing).toBe('animation-frame');
     expect(n).toBeGreaterThanOrEqual(FRAMES);
     // The run saw every shape, and the demo model recognised the drawn shapes.
@@ -533,11 +533,12 @@ describe('the backend control of the video page', () => {
     );
     const hook = await readHook(page);
     console.log(
-      `video page, webgpu (SwiftShader): ${hook.frames} frames, ${hook.skipped} skipped, shape recognised in ${hook.correct}/${hook.scored}, ` +
+      `video page, webgpu (SwiftShader), explained in the ${hook.thread}: ${hook.frames} frames, ${hook.skipped} skipped, shape recognised in ${hook.correct}/${hook.scored}, ` +
         `${(hook.inferenceMs / hook.frames).toFixed(0)} ms inference + ${(hook.drawMs / hook.frames).toFixed(1)} ms drawing per frame`,
     );
     expect(hook.error).toBe('');
     expect(hook.backend).toBe('webgpu');
+    expect(hook.drawPath).toBe('device'); // the heatmap went to its canvas with tf.browser.draw
     expect(hook.frames).toBeGreaterThanOrEqual(frames);
     expect(hook.correct / hook.scored).toBeGreaterThanOrEqual(0.9);
     expect(hook.numTensors).toBeLessThanOrEqual(hook.numTensorsAtFrame10);
@@ -603,6 +604,25 @@ describe.each(['cpu', 'wasm', 'webgl', 'webgpu'])('tfjs-gradcam/browser in the t
 
   it('rejects bad input with GradCamError codes', () => {
     expect(drawn.errorCodes).toEqual(['BAD_OPTION', 'BAD_INPUT', 'UNKNOWN_COLORMAP', 'BAD_OPTION', 'BAD_INPUT']);
+  });
+
+  it(`draws ${backend === 'cpu' || backend === 'webgpu' ? 'on the device (tf.browser.draw), reading nothing back' : 'after one asynchronous read-back (toPixels), never a synchronous one'}`, () => {
+    const device = backend === 'cpu' || backend === 'webgpu'; // the backends with a Draw kernel in tfjs 4.22
+    expect(drawn.drawPath).toBe(device ? 'device' : 'readback');
+    expect(drawn.expectedPath).toBe(drawn.drawPath);
+    if (device) expect(drawn.pathReads).toEqual([]);
+    else expect(drawn.pathReads.filter((read) => read === 'backend.read')).toHaveLength(1); // toPixels' `await data()`: the spies see reads where there are some
+    // No dataSync, arraySync, bufferSync or engine.readSync (wasm's `read` itself calls its own readSync).
+    expect(drawn.pathReads.filter((read) => !read.startsWith('backend.'))).toEqual([]);
+  });
+
+  it('draws the pixels of the read-back path and of the cpu backend (within 1 per channel)', () => {
+    expect(drawn.resizedVsReadback).toBeLessThanOrEqual(1);
+    expect(drawn.sameSizePixels).toHaveLength(16 * 20 * 4);
+    const colours = new Set<string>();
+    for (let i = 0; i < drawn.sameSizePixels.length; i += 4) colours.add(drawn.sameSizePixels.slice(i, i + 3).join());
+    expect(colours.size).toBeGreaterThan(200); // a picture, not a blank canvas
+    expectClose(drawn.sameSizePixels, drawn.cpuSameSizePixels);
   });
 
   it('leaves no tensor behind, and the page logs no error', () => {

@@ -7,7 +7,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
-import { type LiveWindow, PAGE_DIR, type PageHook, buildPage, collectErrors, describeWithBrowser, launchChromium, measureLive, readHook, serve } from './harness';
+import { type LiveWindow, type PageHook, collectErrors, describeWithBrowser, launchChromium, measureLive, pageForTests, readHook, serve } from './harness';
 
 // Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
 const describe = describeWithBrowser('worker page (test/browser/worker-page.e2e.test.ts)');
@@ -48,8 +48,7 @@ const pointedShare = (hook: PageHook): { hits: number; scored: number } => ({
 
 describe('live page with its Web Worker', () => {
   beforeAll(async () => {
-    if (process.env.GRADCAM_PAGE_PREBUILT !== '1') buildPage();
-    server = await serve(PAGE_DIR);
+    server = await serve(pageForTests());
     browser = await launchChromium();
   });
 

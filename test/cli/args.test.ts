@@ -47,6 +47,7 @@ describe('parseCommandLine', () => {
       maxPixels: 50_000_000,
       quiet: false,
       metrics: false,
+      jobs: undefined,
     });
   });
 
@@ -54,12 +55,12 @@ describe('parseCommandLine', () => {
     const args = explainArgs([
       'explain', 'a.png', '-m', 'm/model.json', '--layer', 'conv1', '-l', 'outer/conv2', '-k', '2', '--method', 'gradcam++',
       '--colormap', 'turbo', '-a', '0.7', '-o', 'maps', '--json', '--labels', 'l.txt', '--backend', 'cpu', '--scale', 'none',
-      '--mean', '103.9, 116.8,123.7', '--std=1,2,3', '-q', '--metrics', 'b.jpg', '--max-pixels', '4096',
+      '--mean', '103.9, 116.8,123.7', '--std=1,2,3', '-q', '--metrics', 'b.jpg', '--max-pixels', '4096', '-j', '3',
     ]);
     expect(args).toMatchObject({
       inputs: ['a.png', 'b.jpg'], model: 'm/model.json', layers: ['conv1', 'outer/conv2'], topK: 2, method: 'gradcam++',
       colormap: 'turbo', alpha: 0.7, out: 'maps', json: true, labels: 'l.txt', backend: 'cpu', scale: 'none',
-      mean: [103.9, 116.8, 123.7], std: [1, 2, 3], maxPixels: 4096, quiet: true, metrics: true,
+      mean: [103.9, 116.8, 123.7], std: [1, 2, 3], maxPixels: 4096, quiet: true, metrics: true, jobs: 3,
     });
   });
 
@@ -108,6 +109,8 @@ describe('parseCommandLine', () => {
     [['explain', 'a.png', '--out', ''], /--out needs a value/],
     [['explain', 'a.png', '--json=yes'], /--json/],
     [['explain', 'a.png', '--max-pixels', '0'], /--max-pixels must be a positive integer/],
+    [['explain', 'a.png', '--jobs', '0'], /--jobs must be a positive integer/],
+    [['explain', 'a.png', '-j', '65'], /--jobs must be at most 64 \(got 65\)/],
     [['explain', 'a.png', '--max-pixels', '1e6'], /--max-pixels must be a positive integer/],
   ])('rejects %j', (argv, pattern) => {
     expect(usageError(argv as string[])).toMatch(pattern as RegExp);

@@ -273,6 +273,28 @@ describe('tfjs-gradcam explain', () => {
     expect(scores([])).toEqual(scores(['--backend', 'cpu']));
   });
 
+  it('--jobs 2 writes the same lines and the same files as --jobs 1, in input order', () => {
+    const outputs = (jobs: string): { lines: string[]; files: Map<string, Buffer>; stderr: string; code: number | null } => {
+      const out = freshOut();
+      const r = run(['explain', fx.red, fx.broken, fx.blue, fx.grey, '--model', fx.model, '--labels', fx.labels, '--json', '--jobs', jobs, '-o', out]);
+      const files = new Map(fs.readdirSync(out).map((f) => [f, fs.readFileSync(path.join(out, f))]));
+      return { lines: r.stdout.trim().split('\n').map((l) => l.split(out).join('OUT')), files, stderr: r.stderr, code: r.code };
+    };
+    const one = outputs('1');
+    const two = outputs('2');
+    expect(two.code).toBe(1);
+    expect(one.code).toBe(1);
+    expect(two.lines).toEqual(one.lines);
+    expect(two.lines.map((l) => (JSON.parse(l) as { file: string }).file)).toEqual([fx.red, fx.broken, fx.blue, fx.grey]);
+    expect([...two.files.keys()].sort()).toEqual([...one.files.keys()].sort());
+    expect(two.files.size).toBe(6);
+    for (const [name, bytes] of one.files) expect(two.files.get(name)?.equals(bytes)).toBe(true);
+    expect(two.stderr).toMatch(/Explained 3 of 4 images in \d+\.\d s; 1 failed/);
+    const bad = run(['explain', fx.red, '--jobs', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--jobs must be a positive integer \(got '0'\)/);
+  });
+
   it('applies --scale, --mean and --std to the pixels', () => {
     // grey.png is (191, 0, 64) everywhere; the red logit is 4 · relu(the scaled red value).
     const logit = (args: string[]): number => {

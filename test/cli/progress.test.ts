@@ -65,7 +65,8 @@ describe('runCli progress and summary', () => {
   async function run(args: string[], stderrIsTTY: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
     const stdout = capture(false);
     const stderr = capture(stderrIsTTY);
-    const code = await runCli(['explain', '--backend', 'cpu', '--model', fx.model, '-o', path.join(dir, 'out'), ...args], { stdout, stderr });
+    // --jobs 1: in this process (from the sources, no built worker script); cli.test.ts runs --jobs 2.
+    const code = await runCli(['explain', '--backend', 'cpu', '--jobs', '1', '--model', fx.model, '-o', path.join(dir, 'out'), ...args], { stdout, stderr });
     return { code, stdout: stdout.text, stderr: stderr.text };
   }
 

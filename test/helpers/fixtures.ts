@@ -10,6 +10,12 @@ export * from './fixture-model';
 // Relative to the repository root (jest's and the scripts' working directory): this file also runs as ESM, without __dirname.
 export const FIXTURE_DIR = path.resolve(process.cwd(), 'test/fixtures/parity');
 export const FIXTURE_NAMES = ['plain', 'dw', 'bn', 'residual'] as const;
+/**
+ * The two original parity networks (plain convolutions; depthwise-separable). The costliest
+ * suites on the cpu backend (~25× slower than wasm in Node) and in the browser's software WebGL
+ * and WebGPU run on these; wasm in Node runs every fixture.
+ */
+export const ORIGINAL_FIXTURE_NAMES = ['plain', 'dw'] as const;
 
 export function loadFixture(name: string): Fixture {
   return JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, `${name}.json`), 'utf8')) as Fixture;

@@ -77,4 +77,14 @@ describe('Keras layer classes', () => {
     expect(() => new TFOpLambda({ function: 'math.multiply', callKwargs: { y: 'z' } }).apply(x)).toThrow(/not a constant/);
     x.dispose();
   });
+
+  it("per-channel constants: TFOpLambda's nested-list operand (Keras 2) and Rescaling's list scale (Keras 3) scale each channel", () => {
+    // EfficientNet's ImageNet stem: x * [[[[a, b, c]]]] (Keras 2), Rescaling(scale=[a, b, c]) (Keras 3).
+    // Keras: y[..., c] = x[..., c] * scale[c] + offset[c].
+    const x = tf.tensor4d([1, 2, 3, -1, -2, -3], [1, 1, 2, 3]);
+    expectClose(run(new TFOpLambda({ function: 'math.multiply', callKwargs: { y: [[[[2, 3, 4]]]] } }), x), [2, 6, 12, -2, -6, -12]);
+    const rescaling = tfl.layers.rescaling({ scale: [2, 3, 4] as unknown as number, offset: [1, 0, -1] as unknown as number });
+    expectClose(run(rescaling, x), [3, 6, 11, -1, -6, -13]);
+    x.dispose();
+  });
 });

@@ -5,7 +5,7 @@ import type { CamMethod, MethodInputs } from '../../src/methods/method';
 import { scoreCam } from '../../src/methods/scorecam';
 import { expectClose } from '../helpers/expect';
 import {
-  FIXTURE_NAMES,
+  ORIGINAL_FIXTURE_NAMES,
   type ParityCase,
   buildFixtureModel,
   loadFixture,
@@ -362,7 +362,9 @@ describe('ablationCam', () => {
 /** The fixture cases, with the per-method channel weights the shared ParityCase type leaves out. */
 type CaseWithWeights = ParityCase & { channel_weights: Record<string, number[]> };
 
-describe.each(FIXTURE_NAMES)('perturbation methods on the %s fixture', (name) => {
+// On cpu, the two original networks; methods-wasm.test.ts compares ScoreCAM's and AblationCAM's
+// maps with pytorch-grad-cam's on every fixture.
+describe.each(ORIGINAL_FIXTURE_NAMES)('perturbation methods on the %s fixture', (name) => {
   const fx = loadFixture(name);
   const target = fx.targets[0];
   const cases = target.cases as CaseWithWeights[];

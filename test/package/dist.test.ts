@@ -49,6 +49,18 @@ function runNode(args: string[], source: string): unknown {
   return JSON.parse(stdout.trim().split('\n').pop() as string);
 }
 
+/**
+ * Runs `program` as ESM and as CommonJS, with `tf` (cpu backend), the main entry as `gradcam`
+ * and `tfjs-gradcam/<entry>` as `<entry>`; returns both outputs.
+ */
+function inBothFormats(entry: string, program: (load: string) => string): unknown[] {
+  const esm = `import * as tf from '@tensorflow/tfjs-core'; import '@tensorflow/tfjs-backend-cpu';
+import * as gradcam from 'tfjs-gradcam'; import * as ${entry} from 'tfjs-gradcam/${entry}';`;
+  const cjs = `const tf = require('@tensorflow/tfjs-core'); require('@tensorflow/tfjs-backend-cpu');
+const gradcam = require('tfjs-gradcam'); const ${entry} = require('tfjs-gradcam/${entry}');`;
+  return [runNode(['--input-type=module', '-e'], program(esm)), runNode(['--input-type=commonjs', '-e'], program(cjs))];
+}
+
 const expected = { shape: [1, 6, 6], version: '0.2.0', errorName: 'GradCamError', asyncEqual: true, leaked: 0, keras: ['function', 'function', 'function'] };
 
 describe('the built package', () => {
@@ -116,16 +128,29 @@ const before = tf.memory().numTensors;
   const metricsExpected = { change: [-2], sameError: true, code: 'BAD_OPTION', leaked: 0 };
 
   it('tfjs-gradcam/metrics imports as ESM and requires as CommonJS', () => {
-    const esm = `import * as tf from '@tensorflow/tfjs-core'; import '@tensorflow/tfjs-backend-cpu';
-import * as gradcam from 'tfjs-gradcam'; import * as metrics from 'tfjs-gradcam/metrics';`;
-    const cjs = `const tf = require('@tensorflow/tfjs-core'); require('@tensorflow/tfjs-backend-cpu');
-const gradcam = require('tfjs-gradcam'); const metrics = require('tfjs-gradcam/metrics');`;
-    expect(runNode(['--input-type=module', '-e'], metricsProgram(esm))).toEqual(metricsExpected);
-    expect(runNode(['--input-type=commonjs', '-e'], metricsProgram(cjs))).toEqual(metricsExpected);
+    expect(inBothFormats('metrics', metricsProgram)).toEqual([metricsExpected, metricsExpected]);
     for (const file of ['dist/metrics.d.ts', 'dist/metrics.d.cts']) {
       const types = fs.readFileSync(path.join(root, file), 'utf8');
       expect(types).toMatch(/declare function roadCombined/);
       expect(types).not.toMatch(/:\s*any\b/);
+    }
+  });
+
+  // tfjs-gradcam/browser loads in Node too (DOM only inside its functions): its drawing path on
+  // the registered backends, and a canvas without a 2-D context rejects with the main entry's GradCamError.
+  const browserProgram = (load: string): string => `
+${load}
+const canvas = { width: 0, height: 0, getContext: () => null };
+browser.drawHeatmap(canvas, tf.zeros([2, 2])).catch((e) => {
+  console.log(JSON.stringify({ paths: [browser.drawPath('cpu'), browser.drawPath('wasm')], sameError: e instanceof gradcam.GradCamError, code: e.code }));
+});
+`;
+  const browserExpected = { paths: ['device', 'readback'], sameError: true, code: 'BAD_INPUT' };
+
+  it('tfjs-gradcam/browser imports as ESM and requires as CommonJS', () => {
+    expect(inBothFormats('browser', browserProgram)).toEqual([browserExpected, browserExpected]);
+    for (const file of ['dist/browser.d.ts', 'dist/browser.d.cts']) {
+      expect(fs.readFileSync(path.join(root, file), 'utf8')).toMatch(/declare function drawPath/);
     }
   });
 });

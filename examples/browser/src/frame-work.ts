@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type CamMethodName, type ColormapName, GradCamError, type GradCamErrorCode } from '../../../src';
-import { drawHeatmap } from '../../../src/browser';
+import { type DrawPath, drawHeatmap } from '../../../src/browser';
 import type { BackendName } from './backends';
 import type { Explainer, Ranked } from './explainer';
 
@@ -16,6 +16,8 @@ export interface ExplainedFrame {
   top: Ranked[];
   /** Where the heatmap peaks, in the model input's pixels. */
   peak: { row: number; col: number };
+  /** How drawHeatmap put the heatmap on its canvas: on the device, or after an asynchronous read-back. */
+  drawPath: DrawPath;
   /** `[height, width]` of the model's input. */
   inputSize: readonly [number, number];
   /** ms from the frame's hand-over to the heatmap's read-back, and to the coloured heatmap. */
@@ -55,16 +57,17 @@ export async function explainAndDraw(
   method: CamMethodName,
   colormap: ColormapName,
   heat: HTMLCanvasElement | OffscreenCanvas,
-): Promise<{ explained: Pick<ExplainedFrame, 'top' | 'peak'>; inferenceMs: number; drawMs: number }> {
+): Promise<{ explained: Pick<ExplainedFrame, 'top' | 'peak' | 'drawPath'>; inferenceMs: number; drawMs: number }> {
   const t0 = performance.now();
   const { result, top, peak } = await explainer.explain(picture, method);
   const t1 = performance.now();
+  let drawPath: DrawPath;
   try {
-    await drawHeatmap(heat, result, { colormap });
+    drawPath = await drawHeatmap(heat, result, { colormap });
   } finally {
     result.dispose();
   }
-  return { explained: { top, peak }, inferenceMs: t1 - t0, drawMs: performance.now() - t1 };
+  return { explained: { top, peak, drawPath }, inferenceMs: t1 - t0, drawMs: performance.now() - t1 };
 }
 
 /** The tensor count and backend of this thread. */

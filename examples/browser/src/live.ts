@@ -106,6 +106,8 @@ export interface LiveStats {
   captureMs: number;
   inferenceMs: number;
   drawMs: number;
+  /** How the last frame's heatmap reached its canvas (drawHeatmap's DrawPath), '' before the first. */
+  drawPath: string;
   /** Explained frames per second over the last second or so. */
   fps: number;
   /** `tf.memory().numTensors` after each frame, its value after frame 10, and the backend. */
@@ -138,6 +140,7 @@ export function freshLiveStats(): LiveStats {
     captureMs: 0,
     inferenceMs: 0,
     drawMs: 0,
+    drawPath: '',
     fps: 0,
     numTensors: tf.memory().numTensors,
     numTensorsAtFrame10: -1,
@@ -297,6 +300,7 @@ export class LiveLoop {
     s.captureMs += capture;
     s.inferenceMs += explained.inferenceMs;
     s.drawMs += explained.drawMs;
+    s.drawPath = explained.drawPath;
     s.backend = explained.backend;
     s.numTensors = explained.numTensors;
     s.label = explained.top[0]?.label ?? '';

@@ -164,7 +164,8 @@ function onFrame(explained: { top: Ranked[] }, stats: LiveStats): void {
   renderTop(ui.top3, explained.top);
   const n = Math.max(1, stats.frames);
   ui.fps.textContent = stats.fps.toFixed(1);
-  ui.ms.textContent = `${(stats.inferenceMs / n).toFixed(1)} + ${(stats.drawMs / n).toFixed(1)} ms (frame read ${(stats.captureMs / n).toFixed(1)} ms)`;
+  const drawn = stats.drawPath === 'device' ? '; drawn on the device' : stats.drawPath === 'readback' ? '; drawn after a read-back' : '';
+  ui.ms.textContent = `${(stats.inferenceMs / n).toFixed(1)} + ${(stats.drawMs / n).toFixed(1)} ms (frame read ${(stats.captureMs / n).toFixed(1)} ms${drawn})`;
   const percent = (k: number): string => `${((100 * k) / stats.scored).toFixed(0)} %`;
   const score = stats.scored > 0 ? `; shape recognised in ${percent(stats.correct)}, peak on it in ${percent(stats.hits)}` : '';
   ui.counts.textContent = `${stats.frames} / ${stats.skipped}${score}`;

@@ -5,7 +5,7 @@
  * and webgpu.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { drawHeatmap, heatmapImageData, toImageData } from '../../../src/browser';
+import { drawHeatmap, drawPath, heatmapImageData, toImageData } from '../../../src/browser';
 import { CAM_METHODS, GradCam, deprocessSaliency, ensureGradientKernels, guidedBackprop, guidedGradCam } from '../../../src';
 // Browser-safe (no node:fs): builds a fixture's network from its JSON, which the test passes in.
 import { buildFixtureModel } from '../../../test/helpers/fixture-model';
@@ -15,6 +15,7 @@ import { useBackend } from './backends';
 export interface BrowserApi {
   tf: typeof tf;
   drawHeatmap: typeof drawHeatmap;
+  drawPath: typeof drawPath;
   heatmapImageData: typeof heatmapImageData;
   toImageData: typeof toImageData;
   useBackend: typeof useBackend;
@@ -36,6 +37,7 @@ declare global {
 window.__browserApi = {
   tf,
   drawHeatmap,
+  drawPath,
   heatmapImageData,
   toImageData,
   useBackend,

@@ -7,10 +7,16 @@ import { layerArgs } from './util';
 type Kwargs = Record<string, unknown>;
 type Op = (x: tf.Tensor, kwargs: Kwargs) => tf.Tensor;
 
+/** A number, or a (nested, rectangular) array of numbers: a constant tensor Keras 2 wrote as a list. */
+function isNumeric(v: unknown): v is tf.TensorLike {
+  return typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every(isNumeric));
+}
+
 function operand(kwargs: Kwargs, key: string, fn: string): tf.Tensor {
   const v = kwargs[key];
   if (v instanceof tf.Tensor) return v;
-  if (typeof v === 'number' || (Array.isArray(v) && v.every((e) => typeof e === 'number'))) return tf.tensor(v as number | number[], undefined, 'float32');
+  // E.g. EfficientNet's ImageNet stem: `x * [[[[a, b, c]]]]`, one factor per channel, broadcast.
+  if (isNumeric(v)) return tf.tensor(v, undefined, 'float32');
   throw new GradCamError('UNSUPPORTED_MODEL', `TFOpLambda "${fn}": its operand "${key}" is not a constant number (got ${JSON.stringify(v)}).`);
 }
 

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:compare`: pytorch-grad-cam's GradCAM and tfjs-gradcam's worker pool on the same
+ * architectures (VGG16, MobileNetV2; seeded random weights), the same number of 224×224 images,
+ * in one sitting. The Python side (bench/pytorch-grad-cam/, see its README) runs first when
+ * `--pgc` names pytorch-grad-cam's source; without it only our rows are measured.
+ *
+ *   --pgc=PATH          pytorch-grad-cam's source (holding pytorch_grad_cam/), commit 084273b
+ *   --python=PATH       the Python with torch and torchvision (default /usr/bin/python3)
+ *   --images=N          images per run (default 32)
+ *   --networks=A,B      default VGG16,MobileNetV2
+ *   --out=FILE          also write the table there
+ *
+ * Needs `npm run build` (the pool runs dist/pool-worker.js).
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { mobileNetV2, vgg16 } from './models';
+import { builtNode, cliSplit, poolFixture, timePool } from './pool';
+
+tf.env().set('PROD', true);
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k, v ?? 'true'] as const;
+  }),
+);
+const images = Number(args.get('images') ?? 32);
+const networks = (args.get('networks') ?? 'VGG16,MobileNetV2').split(',');
+const BUILDERS: Record<string, () => tfl.LayersModel> = { VGG16: vgg16, MobileNetV2: mobileNetV2 };
+
+interface Row {
+  readonly network: string;
+  readonly who: string;
+  readonly msPerImage: number;
+  readonly imagesPerSecond: number;
+}
+
+/** pytorch-grad-cam's rows, from bench/pytorch-grad-cam/time_gradcam.py. */
+function pytorchRows(pgc: string): { rows: Row[]; versions: string } {
+  const script = fileURLToPath(new URL('./pytorch-grad-cam/time_gradcam.py', import.meta.url));
+  const python = args.get('python') ?? '/usr/bin/python3';
+  const stdout = execFileSync(python, [script, '--pgc', pgc, '--images', String(images), '--networks', networks.join(',')], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const result = JSON.parse(stdout.trim().split('\n').pop() as string) as {
+    torch: string;
+    torchvision: string;
+    rows: Array<{ network: string; threads: number; msPerImage: number; imagesPerSecond: number; forwardMs: number }>;
+  };
+  return {
+    versions: `torch ${result.torch}, torchvision ${result.torchvision}`,
+    rows: result.rows.map((r) => ({
+      network: r.network,
+      who: `pytorch-grad-cam GradCAM, ${r.threads} torch thread${r.threads > 1 ? 's' : ''} (forward alone ${r.forwardMs.toFixed(0)} ms)`,
+      msPerImage: r.msPerImage,
+      imagesPerSecond: r.imagesPerSecond,
+    })),
+  };
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('wasm');
+  const lines: string[] = [];
+  const say = (line = ''): void => {
+    console.log(line);
+    lines.push(line);
+  };
+  say(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}; load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}.`);
+  const pgc = args.get('pgc');
+  const rows: Row[] = [];
+  if (pgc !== undefined) {
+    const torch = pytorchRows(pgc);
+    say(`pytorch-grad-cam 084273b, ${torch.versions}.`);
+    rows.push(...torch.rows);
+  }
+  const node = await builtNode();
+  for (const network of networks) {
+    const model = BUILDERS[network]();
+    const fixture = await poolFixture(model, images);
+    const split = await cliSplit(model, fixture.images[0], 3);
+    model.dispose();
+    say(`${network}, one image through the command's steps (--jobs 1, wasm, medians of 3): read ${split.read.toFixed(0)} ms, explain ${split.explain.toFixed(0)} ms, write the two PNGs ${split.write.toFixed(0)} ms.`);
+    for (const workers of [1, 2]) {
+      const t = await timePool(node, fixture.modelPath, fixture.images, workers);
+      rows.push({ network, who: `tfjs-gradcam explainInWorkers (wasm), ${workers} worker${workers > 1 ? 's' : ''} (= --jobs ${workers}; start and model load included)`, ...t });
+    }
+    fs.rmSync(fixture.dir, { recursive: true, force: true });
+  }
+  say(`Load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}.`);
+  say();
+  say(`| network | who, ${images} images of 224×224 | ms per image | images/s |`);
+  say('|---|---|---:|---:|');
+  for (const network of networks) {
+    for (const r of rows.filter((x) => x.network === network)) say(`| ${network} | ${r.who} | ${r.msPerImage.toFixed(0)} | ${r.imagesPerSecond.toFixed(2)} |`);
+  }
+  const out = args.get('out');
+  if (out !== undefined) fs.writeFileSync(out, `${lines.join('\n')}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
