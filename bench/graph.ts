@@ -6,6 +6,8 @@
  * With `--full`, also full-size VGG16 and MobileNetV2 graphs (224×224, one image) from
  * bench/.models/, which `scripts/fixtures/graph/bench_models.py` writes (not committed).
  *   --rounds=N   rounds (default 15)
+ *   --kernels    with --full, also the kernel time of each (see kernelTimes): a ratio that other
+ *                jobs on a shared machine move less than wall-clock medians
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
@@ -31,6 +33,23 @@ function interleaved(ops: Record<string, () => void>): Record<string, number> {
   for (const fn of Object.values(ops)) fn();
   for (let r = 0; r < rounds; r++) for (const [k, fn] of Object.entries(ops)) samples[k].push(time(fn));
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+/**
+ * Kernel ms of each op: the sum over its kernels (in order) of each kernel's fastest time in
+ * `rounds` interleaved runs under `tf.profile`. Custom-gradient scopes are left out (their
+ * kernels are counted on their own).
+ */
+async function kernelTimes(ops: Record<string, () => void>): Promise<Record<string, number>> {
+  const best: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(ops)) {
+      const info = await tf.profile(fn);
+      const kernels = info.kernels.filter((k) => !k.name.endsWith('__op') && k.name !== 'unnamed scope');
+      kernels.forEach((k, i) => (best[name][i] = Math.min(best[name][i] ?? Infinity, k.kernelTimeMs as number)));
+    }
+  }
+  return Object.fromEntries(Object.entries(best).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0)]));
 }
 
 const predictOp = (graph: { predict(x: tf.Tensor): unknown }, images: tf.Tensor) => (): void => {
@@ -71,6 +90,10 @@ async function main(): Promise<void> {
     const g = new GradCam(graph);
     const m = interleaved({ predict: predictOp(graph, image), explain: () => g.explain(image).dispose() });
     console.log(`| ${name} | \`${g.layerName}\` | ${m.predict.toFixed(1)} | ${m.explain.toFixed(1)} | ${(m.explain / m.predict).toFixed(2)} |`);
+    if (process.argv.includes('--kernels')) {
+      const k = await kernelTimes({ predict: predictOp(graph, image), explain: () => g.explain(image).dispose() });
+      console.log(`|   kernel time | | ${k.predict.toFixed(1)} | ${k.explain.toFixed(1)} | ${(k.explain / k.predict).toFixed(2)} |`);
+    }
     [g, graph, image].forEach((x) => x.dispose());
   }
 }

@@ -29,7 +29,8 @@ export interface GradCamOptions {
    */
   layerName?: string | readonly string[];
   /**
-   * Keep transposed copies of the Dense kernels after the target layer(s) (default true): the
+   * Keep transposed copies of the Dense kernels after the target layer(s) (default true; in a
+   * GraphModel, of its dense `MatMul` nodes on every path to the scores): the
    * backward pass then costs about as much as the forward pass of those layers, at the price of
    * their memory once more (VGG16: +494 MB, MobileNetV2: +5 MB). Set false to save that memory.
    * Either way, call {@link GradCam.dispose} when done with the explainer.
@@ -168,7 +169,15 @@ export class GradCam {
     if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
     const { inputName, outputName, reshapeTransform } = options;
     const cacheTransposedKernels = options.cacheTransposedKernels ?? true;
-    this.splits = names.map((name) => splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
+    const splits: ModelSplit[] = [];
+    try {
+      for (const name of names) splits.push(splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));
+    } catch (err) {
+      // The splits made before a bad name hold transposed kernels: free them.
+      for (const split of splits) split.dispose();
+      throw err;
+    }
+    this.splits = splits;
     this.layerNames = this.splits.map((s) => s.layerName);
     this.layerName = this.layerNames[0];
   }

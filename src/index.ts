@@ -42,7 +42,7 @@ export { tokensToGrid } from './model/reshape';
 export type { ReshapeTransform, TokensToGridOptions } from './model/reshape';
 
 export { loadModel, registerKerasLayers } from './load';
-export type { LoadModelOptions } from './load';
+export type { GraphModelLoader, LoadAnyModelOptions, LoadModelOptions } from './load';
 
 export { ensureGradientKernels } from './backends/gradient-kernels';
 

@@ -9,7 +9,10 @@ import { type PreprocessMode, preprocessInput } from '../core/preprocess';
 import { bilinearResize } from '../core/resize';
 import { GradCamError, formatShape } from '../errors';
 import { GradCam, type GradCamResult } from '../gradcam';
-import { loadLayersModelFromFile } from '../node/file-io';
+import type { LoadedGraphModel } from '../load/graph-load';
+import { isGraphModel } from '../model/graph-model';
+import { graphFacts } from '../model/graph-targets';
+import { loadModelFromFile } from '../node/file-io';
 import { messageOf } from '../node/message';
 import { type Preprocessing, type RawImage, decodeRaw, modelInputSize, rawToTensor, resizeRaw, writeImage } from '../node/image';
 import { type BackendName, type ExplainArgs, UsageError } from './args';
@@ -45,9 +48,12 @@ interface Explained extends Prediction {
   readonly metrics?: MapMetrics;
 }
 
+/** A model `--model` loads: a LayersModel or a GraphModel. */
+type CliModel = LayersModel | LoadedGraphModel;
+
 /** What the model, its labels and the options fix for every image. */
 export interface Setup {
-  readonly model: LayersModel;
+  readonly model: CliModel;
   readonly explainer: GradCam;
   readonly labels?: readonly string[];
   readonly numClasses: number;
@@ -224,10 +230,10 @@ async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined>
  *   be loaded or explained.
  */
 export async function makeSetup(args: ExplainArgs): Promise<Setup> {
-  let model: LayersModel;
+  let model: CliModel;
   let labels: readonly string[] | undefined;
   if (args.model !== undefined) {
-    model = await loadLayersModelFromFile(args.model);
+    model = await loadModelFromFile(args.model);
   } else {
     const demo = await import('../demo');
     model = await demo.loadDemoModel();
@@ -262,27 +268,41 @@ export async function makeSetup(args: ExplainArgs): Promise<Setup> {
  * The explained output's class count and the input size; the command explains RGB image
  * classifiers: one of a model's outputs (`--output` when there are several) must be class scores.
  */
-function checkModel(model: LayersModel, outputName: string | undefined): { numClasses: number; inputSize?: readonly [number, number] } {
-  const inputSize = modelInputSize(model);
-  const channels = model.inputs[0].shape[3];
+function checkModel(model: CliModel, outputName: string | undefined): { numClasses: number; inputSize?: readonly [number, number] } {
+  const { inputShape, outputShape } = isGraphModel(model) ? graphShapes(model, outputName) : layersShapes(model, outputName);
+  const [, h, w, channels] = inputShape;
   if (channels != null && channels !== 3) {
     throw new GradCamError('UNSUPPORTED_MODEL', `The model takes ${channels}-channel images; ${PROGRAM} feeds RGB images (3 channels).`);
   }
+  const numClasses = outputShape.length === 2 ? outputShape[1] : null;
+  if (numClasses == null) {
+    throw new GradCamError(
+      'UNSUPPORTED_MODEL',
+      `${PROGRAM} explains classifiers, whose output is class scores [N,K]; the ${outputName === undefined ? 'model outputs' : `output '${outputName}' is`} ${formatShape(outputShape)}.`,
+    );
+  }
+  return { numClasses, inputSize: h == null || w == null ? undefined : [h, w] };
+}
+
+type Shape = ReadonlyArray<number | null>;
+
+/** A LayersModel's image input and the output `--output` names (the only one by default). */
+function layersShapes(model: LayersModel, outputName: string | undefined): { inputShape: Shape; outputShape: Shape } {
+  modelInputSize(model); // one image input [N,H,W,C], or a clear error
   const names = model.outputs.map((o) => o.sourceLayer.name);
   if (outputName === undefined && names.length > 1) {
     throw new UsageError(`the model has ${names.length} outputs (${names.join(', ')}): choose the classifier's with --output NAME.`);
   }
   const at = outputName === undefined ? 0 : names.indexOf(outputName);
   if (at < 0) throw new UsageError(`--output '${outputName}' is not one of the model's outputs: ${names.join(', ')}.`);
-  const shape = model.outputs[at].shape;
-  const numClasses = shape.length === 2 ? shape[1] : null;
-  if (numClasses == null) {
-    throw new GradCamError(
-      'UNSUPPORTED_MODEL',
-      `${PROGRAM} explains classifiers, whose output is class scores [N,K]; the ${outputName === undefined ? 'model outputs' : `output '${outputName}' is`} ${formatShape(shape)}.`,
-    );
-  }
-  return { numClasses, inputSize };
+  return { inputShape: model.inputs[0].shape, outputShape: model.outputs[at].shape };
+}
+
+/** A GraphModel's input and output shapes (a graph stores none: learnt by running it once). */
+function graphShapes(model: LoadedGraphModel, outputName: string | undefined): { inputShape: Shape; outputShape: Shape } {
+  if (outputName !== undefined) throw new UsageError('--output applies to LayersModels; a GraphModel has one output.');
+  const facts = graphFacts(model);
+  return { inputShape: facts.inputShape, outputShape: facts.outputShape };
 }
 
 /** Class names, one a line; blank lines at the end are ignored. */
@@ -314,7 +334,7 @@ function resolveClass(target: number | string, numClasses: number, labels: reado
   return index;
 }
 
-function makeExplainer(model: LayersModel, layers: readonly string[] | undefined, outputName: string | undefined): GradCam {
+function makeExplainer(model: CliModel, layers: readonly string[] | undefined, outputName: string | undefined): GradCam {
   try {
     return new GradCam(model, { layerName: layers, outputName });
   } catch (err) {

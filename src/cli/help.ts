@@ -41,11 +41,13 @@ it. Without --model, the built-in demo model is used: 64x64 scenes showing one
 shape (circle, square, triangle, cross, star).
 
 Model:
-  -m, --model PATH      a TensorFlow.js LayersModel: its model.json, or the
-                        folder that holds it (default: the demo model)
-  -l, --layer NAME      target layer (default: the last layer with a spatial
-                        feature map); OUTER/INNER inside a nested model;
-                        repeat for several layers
+  -m, --model PATH      a TensorFlow.js LayersModel or GraphModel: its
+                        model.json, or the folder that holds it (default:
+                        the demo model); a GraphModel needs
+                        @tensorflow/tfjs-converter installed
+  -l, --layer NAME      target layer, or graph node (default: the last layer
+                        with a spatial feature map); OUTER/INNER inside a
+                        nested model; repeat for several layers
       --labels FILE     class names, one a line, in class order
       --scale RANGE     pixel scale the model expects: 0-1 (default), -1-1,
                         or none (0-255)

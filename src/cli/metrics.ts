@@ -1,8 +1,7 @@
 /** `explain --metrics`: each explained map's faithfulness metrics, and their means for the summary. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../errors';
-import { averageDrop, confidenceChange, deletion, insertion, roadCombined } from '../metrics';
+import { type MetricModel, averageDrop, confidenceChange, deletion, insertion, roadCombined } from '../metrics';
 
 /** The metrics of one map (class probabilities; see docs/metrics.md). */
 export interface MapMetrics {
@@ -22,7 +21,7 @@ export interface MapMetrics {
 const SEED = 0;
 
 /** Computes the metrics of one image's map for its class. `input` `[H,W,C]`, `heatmap` `[1,H,W]`. */
-export async function mapMetrics(model: LayersModel, input: tf.Tensor3D, heatmap: tf.Tensor3D, classIndex: number): Promise<MapMetrics> {
+export async function mapMetrics(model: MetricModel, input: tf.Tensor3D, heatmap: tf.Tensor3D, classIndex: number): Promise<MapMetrics> {
   const images = tf.expandDims(input, 0) as tf.Tensor4D;
   try {
     const o = { classIndex };

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../errors';
+import type { GraphModelLike } from '../model/graph-model';
+import { GRAPH_LOADER_HINT, type GraphModelLoader, buildGraphModel } from './graph-load';
 import { resolveWeightUrl } from './url-policy';
 import { type JsonObject, cloneJson, isObject } from './json';
 import { registerKerasLayers } from './register';
@@ -24,6 +26,17 @@ export interface LoadModelOptions {
   readonly allowExternalWeights?: boolean;
 }
 
+/** Options of {@link loadModel} that also load GraphModels. */
+export interface LoadAnyModelOptions<G extends GraphModelLike = GraphModelLike> extends LoadModelOptions {
+  /**
+   * tfjs-converter's `loadGraphModel` (or `tf.loadGraphModel` of `@tensorflow/tfjs`): with it,
+   * a graph-format model.json (`tensorflowjs_converter --output_format tfjs_graph_model`, TF Hub,
+   * a SavedModel) loads as a GraphModel. tfjs-gradcam never imports the optional tfjs-converter
+   * itself, so it takes the function from you.
+   */
+  readonly loadGraphModel: GraphModelLoader<G>;
+}
+
 /** A model's artifacts after the repairs, and the names of the repairs that changed them. */
 export interface RepairedArtifacts {
   readonly artifacts: tf.io.ModelArtifacts;
@@ -39,33 +52,45 @@ export interface RepairedArtifacts {
  * (`Normalization`, `TFOpLambda`, `LayerScale`, `StochasticDepth`). Those classes are registered
  * with tfjs unless a class of the same name is registered already (yours stays).
  *
+ * A graph-format model (`format: 'graph-model'`: converted from a SavedModel or TF Hub) loads as
+ * a `GraphModel` when `options.loadGraphModel` is tfjs-converter's `loadGraphModel`, with the
+ * same confinement of its weight files; its weight bytes must match its manifest.
+ *
  * @param source A URL of `model.json` (http(s), or any scheme a tfjs IO handler is registered
  *   for, e.g. `indexeddb://`), or a `tf.io.IOHandler`. On disk in Node, use
  *   `loadModelFromFile` from `tfjs-gradcam/node`.
- * @param options See {@link LoadModelOptions}.
- * @returns The model, ready for `GradCam`.
- * @throws GradCamError `UNSUPPORTED_MODEL` for a GraphModel (`format: 'graph-model'`); `BAD_INPUT`
- *   for a layer class nobody registered (the message names it and says how to register one), or
- *   artifacts that cannot be read or do not fit the topology. A failed load frees every
- *   tensor it made.
+ * @param options See {@link LoadModelOptions} and {@link LoadAnyModelOptions}.
+ * @returns The model, ready for `GradCam`: a `LayersModel`, or with `loadGraphModel` given, a
+ *   `LayersModel` or the `GraphModel` that function makes.
+ * @throws GradCamError `UNSUPPORTED_MODEL` for a graph-format model without `loadGraphModel`
+ *   (the message says what to pass); `BAD_INPUT` for a layer class nobody registered (the
+ *   message names it and says how to register one), graph weights whose size differs from the
+ *   manifest's, a graph tfjs-converter cannot build, or artifacts that cannot be read or do not
+ *   fit the topology. A failed load frees every tensor it made.
  *
  * @example
  * ```ts
  * const model = await loadModel('https://example.com/mobilenet_v3/model.json');
  * const gc = new GradCam(model);
+ * // A graph model (from a SavedModel or TF Hub):
+ * import { loadGraphModel } from '@tensorflow/tfjs-converter';
+ * const graph = await loadModel('https://example.com/saved_model_js/model.json', { loadGraphModel });
  * ```
  */
-export async function loadModel(source: string | tf.io.IOHandler, options: LoadModelOptions = {}): Promise<tfl.LayersModel> {
+export async function loadModel<G extends GraphModelLike>(source: string | tf.io.IOHandler, options: LoadAnyModelOptions<G>): Promise<tfl.LayersModel | G>;
+export async function loadModel(source: string | tf.io.IOHandler, options?: LoadModelOptions): Promise<tfl.LayersModel>;
+export async function loadModel(
+  source: string | tf.io.IOHandler,
+  options: LoadModelOptions & { readonly loadGraphModel?: GraphModelLoader } = {},
+): Promise<tfl.LayersModel | GraphModelLike> {
   const handler = typeof source === 'string' ? handlerFor(source, options) : source;
   if (handler.load === undefined) throw new GradCamError('BAD_INPUT', 'Cannot load the model: the IOHandler has no load() method.');
   const artifacts = await handler.load();
-  const format = modelFormat(artifacts);
-  if (format === 'graph') {
-    throw new GradCamError(
-      'UNSUPPORTED_MODEL',
-      'Cannot load the model: it is a GraphModel (tensorflowjs_converter --output_format tfjs_graph_model), which tfjs-gradcam does not explain yet. ' +
-        'Convert the Keras model as a layers model instead: tensorflowjs_converter --input_format keras model.h5 out/',
-    );
+  if (modelFormat(artifacts) === 'graph') {
+    if (options.loadGraphModel === undefined) {
+      throw new GradCamError('UNSUPPORTED_MODEL', `Cannot load the model: it is a GraphModel (format "graph-model"); to load it, ${GRAPH_LOADER_HINT}.`);
+    }
+    return buildGraphModel(artifacts, options.loadGraphModel);
   }
   return buildLayersModel(artifacts);
 }

@@ -66,12 +66,32 @@ export function createKernelCache(layers: readonly Layer[]): KernelCache {
  * (or sigmoid) activation is left out (the layer yields logits).
  */
 export function applyDense(layer: Layer, x: tf.Tensor2D, dropSoftmax: boolean, transposed?: tf.Tensor2D): tf.Tensor2D {
-  const activation = denseActivation(layer, dropSoftmax);
+  const activation = denseActivation(layer, dropSoftmax) === 'relu' ? 'relu' : 'linear';
   const [kernel, bias] = layer.getWeights() as [tf.Tensor2D, tf.Tensor1D | undefined];
+  return denseWithInputGradient(x, { kernel, bias, activation, transposed });
+}
+
+/** The weights of a dense product `activation(x·W + b)`. */
+export interface DenseWeights {
+  /** `W`, `[in,out]`: live, never disposed here. */
+  readonly kernel: tf.Tensor2D;
+  /** `b`, `[out]`. */
+  readonly bias?: tf.Tensor1D;
+  readonly activation: 'linear' | 'relu';
+  /** `Wᵀ`, `[out,in]`, when cached: makes the backward product as fast as the forward one. */
+  readonly transposed?: tf.Tensor2D;
+}
+
+/**
+ * `activation(x·W + b)` on `[B,in]` by tfjs's fused product (the same values as a Dense layer or
+ * a graph's `_FusedMatMul`), whose gradient is the input's only: `dy·Wᵀ`, masked by the ReLU.
+ * Nothing is saved but the output, and no kernel gradient is computed.
+ */
+export function denseWithInputGradient(x: tf.Tensor2D, { kernel, bias, activation, transposed }: DenseWeights): tf.Tensor2D {
   const dense = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const input = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;
-    const value = tf.fused.matMul({ a: input, b: kernel, bias, activation: activation === 'relu' ? 'relu' : 'linear' });
+    const value = tf.fused.matMul({ a: input, b: kernel, bias, activation });
     if (activation === 'relu') save([value]);
     return {
       value,

@@ -24,7 +24,7 @@ export function splitExplainable(model: ExplainableModel, layerName: string | un
   if (layersOnly !== undefined) {
     throw new GradCamError('BAD_OPTION', `${layersOnly} applies to LayersModels; a GraphModel has one input and one output.`);
   }
-  return splitGraphModel(model, layerName);
+  return splitGraphModel(model, layerName, { cacheTransposedKernels: options.cacheTransposedKernels });
 }
 
 /** A layer or node whose output is a feature map, as {@link featureMapLayers} lists it. */

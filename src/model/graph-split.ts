@@ -3,6 +3,7 @@ import { selectRows } from '../core/rows';
 import { GradCamError } from '../errors';
 import { featurePass } from './feature-pass';
 import { type GraphModelLike, type GraphNode, dataInputs, downstreamOf, nodeNameOf, skipInputs } from './graph-model';
+import { type DenseCut, denseCuts, runThroughCuts } from './graph-dense';
 import { runGraph } from './graph-run';
 import { type GraphFacts, graphFacts, resolveTargetNode } from './graph-targets';
 import { toInputBatch } from './input';
@@ -21,30 +22,38 @@ import type { FeaturePass, ModelSplit } from './split-model';
  * @throws GradCamError `UNSUPPORTED_MODEL`, `UNKNOWN_LAYER`, `NOT_A_FEATURE_MAP` or
  *   `NO_FEATURE_MAP_LAYER`.
  */
-export function splitGraphModel(model: GraphModelLike, nodeName?: string): ModelSplit {
+export function splitGraphModel(model: GraphModelLike, nodeName?: string, { cacheTransposedKernels = false }: GraphSplitOptions = {}): ModelSplit {
   const facts = graphFacts(model);
   const target = resolveTargetNode(facts, nodeName);
   const head = downstreamOf(facts.order, target);
   const skips = skipInputs(facts.order, head, target);
+  const dense = denseCuts(model, facts, head, target, skips, cacheTransposedKernels);
   return {
     layerName: target,
     inputShape: facts.inputShape,
     outputShape: facts.outputShape,
     numClasses: facts.numClasses,
-    forward: (input, otherInputs) => forward(model, facts, target, skips, input, otherInputs),
+    forward: (input, otherInputs) => forward(model, facts, { target, skips, cuts: dense.cuts }, input, otherInputs),
     gapClassifierKernel: () => gapClassifierKernel(model, facts, head, target),
-    dispose: () => undefined,
+    dispose: () => dense.dispose(),
   };
 }
 
-function forward(
-  model: GraphModelLike,
-  facts: GraphFacts,
-  target: string,
-  skips: readonly string[],
-  input: tf.Tensor,
-  otherInputs?: OtherInputs,
-): FeaturePass {
+/** Options of {@link splitGraphModel}. */
+export interface GraphSplitOptions {
+  /** Keep the transposed kernels of the head's dense nodes (faster gradients; memory). */
+  readonly cacheTransposedKernels?: boolean;
+}
+
+/** Where a split cuts: the target node, the tensors that skip over it, the head's dense cuts. */
+interface Cut {
+  readonly target: string;
+  readonly skips: readonly string[];
+  readonly cuts: readonly DenseCut[];
+}
+
+function forward(model: GraphModelLike, facts: GraphFacts, cut: Cut, input: tf.Tensor, otherInputs?: OtherInputs): FeaturePass {
+  const { target, skips } = cut;
   if (otherInputs !== undefined && Object.keys(otherInputs).length > 0) {
     throw new GradCamError('BAD_OPTION', 'otherInputs: this GraphModel has one input, the image.');
   }
@@ -64,9 +73,9 @@ function forward(
   // Runs the graph from the target node (and the kept tensors, row-selected) to `outputs`.
   const runHead = (rows: readonly number[] | undefined, outputs: string[]) => (a: tf.Tensor4D) =>
     tf.tidy(() => {
-      const feeds: tf.NamedTensorMap = { [target]: a };
-      for (const [name, t] of kept) feeds[name] = rows === undefined ? t : selectRows(t, rows);
-      return runGraph(model, feeds, outputs);
+      const fixed: tf.NamedTensorMap = {};
+      for (const [name, t] of kept) fixed[name] = rows === undefined ? t : selectRows(t, rows);
+      return runThroughCuts(model, { ...fixed, [target]: a }, fixed, outputs, cut.cuts);
     });
   return featurePass(activations, kept, {
     headFor: ({ rows, output = 'logits' }) => {
@@ -87,7 +96,7 @@ function forward(
         return { scores, output: out };
       };
     },
-    forwardVariants: (_image, variants) => forward(model, facts, target, skips, variants),
+    forwardVariants: (_image, variants) => forward(model, facts, cut, variants),
   });
 }
 

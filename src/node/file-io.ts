@@ -3,7 +3,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../errors';
-import { loadModel } from '../load';
+import { loadModel, modelFormat } from '../load';
+import type { GraphModelLoader, LoadedGraphModel } from '../load/graph-load';
+import type { GraphModelLike } from '../model/graph-model';
+import { nodeGraphModelLoader } from './converter';
 import { relativePathProblem } from '../load/url-policy';
 import { type ModelSizeLimits, checkWeightBytes, resolveSizeLimits } from '../load/weight-manifest';
 import { messageOf } from './message';
@@ -45,43 +48,80 @@ export function fileIO(modelJsonPath: string, options: LoadModelFileOptions = {}
 }
 
 /**
- * Loads a model converted by tensorflowjs_converter from disk, with the repairs of `loadModel`
- * (Keras 3 exports, keras.applications layer classes, …).
+ * Loads a model converted by tensorflowjs_converter from disk: a LayersModel, with the repairs
+ * of `loadModel` (Keras 3 exports, keras.applications layer classes, …), or a GraphModel
+ * (`format: 'graph-model'`: a SavedModel or TF Hub model), built by `options.loadGraphModel` or
+ * else by `@tensorflow/tfjs-converter`'s, imported when needed (install it for graph models).
  *
- * The model.json is not trusted: see {@link fileIO} for what is checked before reading.
+ * The model.json is not trusted, whatever its format: see {@link fileIO} for what is checked
+ * before reading.
  *
  * @param modelPath Path of `model.json`, or of a folder that holds one.
- * @param options Size limits (defaults: 64 MiB for model.json, 1 GiB of weights).
- * @returns The model, ready for `GradCam`.
+ * @param options Size limits (defaults: 64 MiB for model.json, 1 GiB of weights), and
+ *   `loadGraphModel` (see `LoadAnyModelOptions` of `loadModel`).
+ * @returns The model, ready for `GradCam`: a `LayersModel` or a `GraphModel`
+ *   ({@link LoadedGraphModel}; with `loadGraphModel` given, what it returns).
  * @throws GradCamError `BAD_INPUT` when the file or a weight file is missing or unreadable,
- *   is not a LayersModel's JSON (e.g. a GraphModel), names a weight file outside its folder,
- *   has weight files of another total size than its manifest declares, passes a size limit,
- *   holds a layer class nobody registered, or the weights do not fit; the message names the
- *   file and the cause. `BAD_OPTION` for a limit that is not a positive integer.
+ *   is not a model.json, names a weight file outside its folder, has weight files of another
+ *   total size than its manifest declares, passes a size limit, holds a layer class nobody
+ *   registered, a graph tfjs-converter cannot build, or the weights do not fit; the message
+ *   names the file and the cause. `UNSUPPORTED_MODEL` for a GraphModel when
+ *   `@tensorflow/tfjs-converter` is not installed. `BAD_OPTION` for a limit that is not a
+ *   positive integer.
+ *
+ * @example
+ * ```ts
+ * const model = await loadModelFromFile('saved_model_js/'); // LayersModel or GraphModel
+ * const gc = new GradCam(model);
+ * ```
  */
-export async function loadModelFromFile(modelPath: string, options: LoadModelFileOptions = {}): Promise<tfl.LayersModel> {
+export async function loadModelFromFile<G extends GraphModelLike>(
+  modelPath: string,
+  options: LoadModelFileOptions & { readonly loadGraphModel: GraphModelLoader<G> },
+): Promise<tfl.LayersModel | G>;
+export async function loadModelFromFile(modelPath: string, options?: LoadModelFileOptions): Promise<tfl.LayersModel | LoadedGraphModel>;
+export async function loadModelFromFile(
+  modelPath: string,
+  options: LoadModelFileOptions & { readonly loadGraphModel?: GraphModelLoader } = {},
+): Promise<tfl.LayersModel | GraphModelLike> {
+  const { loadGraphModel = nodeGraphModelLoader, ...limits } = options;
+  return loadFromFile(modelPath, limits, (handler) => loadModel(handler, { loadGraphModel }));
+}
+
+/**
+ * Loads a `LayersModel` from a `model.json` on disk and its weight files: the same as
+ * {@link loadModelFromFile}, repairs included, but a GraphModel is refused.
+ *
+ * @param modelPath Path of `model.json`, or of a folder that holds one.
+ * @param options Size limits, as {@link loadModelFromFile}.
+ * @returns The model, ready for `GradCam`.
+ * @throws GradCamError as {@link loadModelFromFile}; `UNSUPPORTED_MODEL` for a GraphModel (the
+ *   message points to `loadModelFromFile`).
+ */
+export async function loadLayersModelFromFile(modelPath: string, options: LoadModelFileOptions = {}): Promise<tfl.LayersModel> {
+  return loadFromFile(modelPath, options, (handler) => loadModel({ load: () => layersArtifacts(handler) }));
+}
+
+/** The handler's artifacts, refused when they are a GraphModel's. */
+async function layersArtifacts(handler: tf.io.IOHandler): Promise<tf.io.ModelArtifacts> {
+  const artifacts = await (handler.load as () => Promise<tf.io.ModelArtifacts>)();
+  if (modelFormat(artifacts) === 'graph') {
+    throw new GradCamError('UNSUPPORTED_MODEL', 'Cannot load the model: it is a GraphModel (format "graph-model"), not a LayersModel; load it with loadModelFromFile.');
+  }
+  return artifacts;
+}
+
+/** Loads `modelPath` (a model.json or its folder) through {@link fileIO}; errors name the file. */
+async function loadFromFile<M>(modelPath: string, options: LoadModelFileOptions, load: (handler: tf.io.IOHandler) => Promise<M>): Promise<M> {
   resolveSizeLimits(options); // bad options fail before the disk is touched
   const jsonPath = await resolveModelJson(modelPath);
   try {
-    return await loadModel(fileIO(jsonPath, options));
+    return await load(fileIO(jsonPath, options));
   } catch (err) {
     if (!(err instanceof GradCamError)) throw new GradCamError('BAD_INPUT', `Cannot load the model ${jsonPath}: ${messageOf(err)}`);
     if (err.message.includes(jsonPath)) throw err;
     throw new GradCamError(err.code, err.message.replace(/^Cannot load the model/, `Cannot load the model ${jsonPath}`));
   }
-}
-
-/**
- * Loads a `LayersModel` from a `model.json` on disk and its weight files: the same as
- * {@link loadModelFromFile}, repairs included.
- *
- * @param modelPath Path of `model.json`, or of a folder that holds one.
- * @param options Size limits, as {@link loadModelFromFile}.
- * @returns The model, ready for `GradCam`.
- * @throws GradCamError as {@link loadModelFromFile}.
- */
-export async function loadLayersModelFromFile(modelPath: string, options: LoadModelFileOptions = {}): Promise<tfl.LayersModel> {
-  return loadModelFromFile(modelPath, options);
 }
 
 /**
@@ -189,9 +229,6 @@ function checkModelJson(json: unknown, jsonPath: string): tf.io.ModelJSON {
   const bad = (why: string): GradCamError => new GradCamError('BAD_INPUT', `Cannot load the model: ${jsonPath} ${why}`);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad('is not a model.json (not a JSON object).');
   const record = json as Record<string, unknown>;
-  if (record.format === 'graph-model') {
-    throw bad('holds a GraphModel (tfjs-converter "graph-model"); tfjs-gradcam explains LayersModels (Keras models converted as "layers-model").');
-  }
   if (typeof record.modelTopology !== 'object' || record.modelTopology === null) {
     throw bad('has no "modelTopology": it is not a TensorFlow.js model.json.');
   }

@@ -6,6 +6,7 @@
  */
 export { fileIO, loadLayersModelFromFile, loadModelFromFile, saveLayersModelToDir } from './file-io';
 export type { LoadModelFileOptions } from './file-io';
+export type { LoadedGraphModel } from '../load/graph-load';
 export { DEFAULT_MAX_PIXELS, decodeImage, encodeImage, readImage, writeImage } from './image';
 export type { ImageFormat, PixelScale, ReadImageOptions, WriteImageOptions } from './image';
 export { explainInWorkers } from './pool/explain-in-workers';

@@ -8,7 +8,7 @@
  *
  * Also checks tfjs-gradcam/browser's functions inside the browser (entry-checks.ts).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { type Drawn, drawOn } from './entry-checks';
@@ -349,6 +349,24 @@ describe('video page (examples/browser) in headless Chromium', () => {
     const hook = await readHook(page);
     expect(hook.error).toBe('');
     expect(hook.label).toMatch(/^class \d$/); // a user model's classes have no names
+
+    // A GraphModel (the VGG-shaped net converted from a SavedModel) by URL: loadModel with
+    // tfjs-converter's loader; its target is a graph node.
+    const graphDir = join(process.cwd(), 'test/fixtures/graph/vgg/graph');
+    await page.route('**/graph-model/**', (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop() ?? '';
+      const file = join(graphDir, name);
+      return existsSync(file) ? route.fulfill({ status: 200, body: readFileSync(file) }) : route.fulfill({ status: 404 });
+    });
+    await page.fill('#model-url', `${server.url}graph-model/model.json`);
+    await page.click('#model-url-load');
+    const node = 'StatefulPartitionedCall/vgg/block3_conv2/Relu';
+    await page.waitForFunction(() => /^Loaded a model/.test(document.getElementById('status')?.textContent ?? '') && window.__gradcam?.layer !== 'features', null, { timeout: 30_000 });
+    expect(await page.textContent('#status')).toBe(`Loaded a model with input 48×48, target layer ${node}.`);
+    const framesAtLoad = (await readHook(page)).frames;
+    await page.waitForFunction(([l, n]) => window.__gradcam?.layer === l && (window.__gradcam?.frames ?? 0) >= (n as number) + 3, [node, framesAtLoad], { timeout: 30_000 });
+    expect(await page.$$eval('#layer option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toContain(node);
+    expect((await readHook(page)).error).toBe('');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -243,6 +243,31 @@ describe('tfjs-gradcam explain', () => {
     expect((faster.explained as Array<{ label: string }>)[0].label).toBe('red');
   });
 
+  it('--model takes a GraphModel (tensorflowjs_converter graph format): the same predictions and maps as the net converted as layers', async () => {
+    const converted = (format: string): Record<string, unknown> => {
+      const r = run(['explain', fx.red, '--model', path.join(root, 'test/fixtures/graph/vgg', format), '--top-k', '2', '--json', '-o', freshOut()]);
+      expect(r.stderr).toMatch(/^Explained 1 image/);
+      expect(r.code).toBe(0);
+      return jsonLines(r.stdout)[0];
+    };
+    const graph = converted('graph');
+    const layers = converted('layers');
+    expect(graph.layer).toBe('StatefulPartitionedCall/vgg/block3_conv2/Relu');
+    expect(layers.layer).toBe('block3_pool'); // the same tensor: the converter swapped MaxPool and Relu
+    type Scored = { class: number; score: number; logit?: number; heatmap?: string };
+    const [g, l] = [graph.predictions as Scored[], layers.predictions as Scored[]];
+    expect(g.map((p) => p.class)).toEqual(l.map((p) => p.class));
+    g.forEach((p, i) => expect(p.score).toBeCloseTo(l[i].score, 4));
+    const [ge, le] = [graph.explained as Scored[], layers.explained as Scored[]];
+    expect(ge.map((e) => e.class)).toEqual(le.map((e) => e.class));
+    for (const [i, e] of ge.entries()) {
+      expect(e.logit).toBeCloseTo(le[i].logit as number, 4);
+      const [a, b] = await Promise.all([e, le[i]].map((x) => sharp(x.heatmap as string).raw().toBuffer()));
+      expect(a.length).toBe(b.length);
+      expect(Math.max(...Array.from(a, (v, k) => Math.abs(v - b[k])))).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('runs the same on the wasm (default) and cpu backends', () => {
     const scores = (backend: string[]): unknown => jsonLines(run(['explain', fx.images, '--model', fx.model, '--json', '-o', freshOut(), ...backend]).stdout).map((l) => l.predictions);
     expect(scores([])).toEqual(scores(['--backend', 'cpu']));

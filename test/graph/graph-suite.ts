@@ -62,12 +62,14 @@ export function describeGraphModels({ full }: { full: boolean }): void {
 
     it('gradcam equals the keras.io recipe within 1e-4 and finds the same classes', () => {
       const before = tf.memory().numTensors;
-      const r = new GradCam(graph).explain(images);
+      const gc = new GradCam(graph);
+      const r = gc.explain(images);
       expect(r.classIndex).toEqual(ref.keras_io.map((c) => c.class));
       const cams = tf.unstack(r.cam);
       ref.keras_io.forEach((c, i) => expect(relativeDiff(cams[i], c.raw.data)).toBeLessThan(1e-4));
       tf.dispose(cams);
       r.dispose();
+      gc.dispose(); // it holds the transposed kernels of the dense head
       expect(tf.memory().numTensors).toBe(before);
     });
 
@@ -82,7 +84,9 @@ export function describeGraphModels({ full }: { full: boolean }): void {
 
       it('CAM works where the head is GAP + Dense, and says why not elsewhere', () => {
         if (net === 'vgg') {
-          expectGradCamError(() => new GradCam(graph).explain(images, { method: 'cam' }), 'UNSUPPORTED_MODEL', /CAM needs/);
+          const gc = new GradCam(graph);
+          expectGradCamError(() => gc.explain(images, { method: 'cam' }), 'UNSUPPORTED_MODEL', /CAM needs/);
+          gc.dispose();
         } else {
           expectSameAsLayers(graph, layers, images, { method: 'cam' });
         }
@@ -102,7 +106,9 @@ export function describeGraphModels({ full }: { full: boolean }): void {
       it('leaves the model untouched', () => {
         const weights = Object.fromEntries(Object.entries(graph.weights).map(([k, v]) => [k, v.map((t) => t.dataSync().slice())]));
         const before = (graph.predict(images) as tf.Tensor).dataSync().slice();
-        for (const method of ['gradcam', 'eigencam'] as const) new GradCam(graph).explain(images, { method }).dispose();
+        const gc = new GradCam(graph);
+        for (const method of ['gradcam', 'eigencam'] as const) gc.explain(images, { method }).dispose();
+        gc.dispose();
         const after = graph.predict(images) as tf.Tensor;
         expect(Array.from(after.dataSync())).toEqual(Array.from(before));
         after.dispose();

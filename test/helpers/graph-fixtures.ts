@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { type GraphModel, loadGraphModelSync } from '@tensorflow/tfjs-converter';
+import { type ExplainableModel, GradCam } from '../../src';
 import { loadLayersModelFromFile } from '../../src/node';
 
 /** Small Keras CNNs converted both ways, with keras.io Grad-CAM numbers (scripts/fixtures/graph/). */
@@ -55,4 +56,21 @@ export function loadLayersFixture(net: GraphNet): Promise<LayersModel> {
 
 export function tensorOf(a: ArrayJson): tf.Tensor {
   return tf.tensor(a.data, a.shape);
+}
+
+/**
+ * Expects `model` (a GraphModel of the net, loaded some other way) to explain the net's images
+ * exactly as the fixture loaded by `loadGraphModelSync` does: the same classes, the same cam.
+ * Leaves no tensor behind.
+ */
+export function expectExplainsAsFixture(model: ExplainableModel, net: GraphNet): void {
+  const before = tf.memory().numTensors;
+  const reference = loadGraphFixture(net);
+  const images = tensorOf(graphReference(net).images) as tf.Tensor4D;
+  const explainers = [new GradCam(model), new GradCam(reference)];
+  const [ours, theirs] = explainers.map((gc) => gc.explain(images));
+  expect(ours.classIndex).toEqual(theirs.classIndex);
+  expect(Array.from(ours.cam.dataSync())).toEqual(Array.from(theirs.cam.dataSync()));
+  [ours, theirs, ...explainers, images, reference].forEach((x) => x.dispose());
+  expect(tf.memory().numTensors).toBe(before);
 }

@@ -202,12 +202,12 @@ describe('loadModel', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('refuses a GraphModel with a clear error (the format is decided in one place)', async () => {
+  it('refuses a GraphModel without loadGraphModel, saying what to pass (the format is decided in one place)', async () => {
     expect(modelFormat({ format: 'graph-model', modelTopology: { node: [] } })).toBe('graph');
     expect(modelFormat({ format: 'layers-model', modelTopology: { class_name: 'Sequential' } })).toBe('layers');
     const err = (await loadModel(handler({ format: 'graph-model', modelTopology: { node: [] } })).catch((e: unknown) => e)) as GradCamError;
     expect(err.code).toBe('UNSUPPORTED_MODEL');
-    expect(err.message).toMatch(/GraphModel.*--input_format keras/);
+    expect(err.message).toMatch(/GraphModel.*pass .*loadGraphModel/);
   });
 
   it('refuses a path string it has no IO handler for, pointing to loadModelFromFile', async () => {

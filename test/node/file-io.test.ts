@@ -117,7 +117,7 @@ describe('loadLayersModelFromFile', () => {
       await expectLoadError(path.join(dir, 'empty'), /empty[/\\]model\.json does not exist/);
     });
 
-    it('says when the file is not JSON, not a model, or a GraphModel', async () => {
+    it('says when the file is not JSON or not a model', async () => {
       const write = (name: string, text: string): string => {
         const file = path.join(dir, name);
         fs.writeFileSync(file, text);
@@ -126,7 +126,6 @@ describe('loadLayersModelFromFile', () => {
       await expectLoadError(write('junk.json', '{ not json'), /junk\.json is not valid JSON/);
       await expectLoadError(write('list.json', '[1, 2]'), /list\.json is not a model\.json/);
       await expectLoadError(write('other.json', '{"name": "x"}'), /no "modelTopology"/);
-      await expectLoadError(write('graph.json', '{"format": "graph-model", "modelTopology": {}}'), /GraphModel/);
       await expectLoadError(write('manifest.json', '{"modelTopology": {}, "weightsManifest": [{"paths": "a.bin"}]}'), /malformed "weightsManifest"/);
     });
 

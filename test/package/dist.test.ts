@@ -8,6 +8,15 @@ import * as path from 'node:path';
  */
 const root = path.resolve(__dirname, '../..');
 
+/** A dist file and the local chunks it loads, transitively (file names inside dist/). */
+function withLocalChunks(file: string, seen: Set<string> = new Set()): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const code = fs.readFileSync(path.join(root, 'dist', file), 'utf8');
+  const local = [...code.matchAll(/(?:from\s*|require\(|import\()["']\.\/([^"']+)["']/g)].map((m) => m[1]);
+  return [file, ...local.flatMap((f) => withLocalChunks(f, seen))];
+}
+
 // Runs a tiny Grad-CAM with the cpu backend through the package's public entry, sync and async.
 const program = (load: string): string => `
 ${load}
@@ -78,8 +87,17 @@ const tfl = require('@tensorflow/tfjs-layers'); const gradcam = require('tfjs-gr
     expect(Object.keys(pkg.peerDependencies)).toEqual(['@tensorflow/tfjs-converter', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', 'sharp']);
     // GraphModels are told by their shape: the optional tfjs-converter is never imported.
     expect(pkg.peerDependenciesMeta['@tensorflow/tfjs-converter']).toEqual({ optional: true });
-    for (const file of ['dist/index.js', 'dist/index.cjs']) {
-      expect(fs.readFileSync(path.join(root, file), 'utf8')).not.toMatch(/(from\s*|require\()["']@tensorflow\/tfjs-converter["']/);
+    // Nor by the chunks the main and browser entries load (a bundler fails on an import it
+    // cannot resolve, even a dynamic one): only the Node entry imports it, at run time.
+    const converterImport = /(from\s*|require\(|import\()["']@tensorflow\/tfjs-converter["']/;
+    for (const file of ['index.js', 'index.cjs', 'browser.js', 'browser.cjs'].flatMap((f) => withLocalChunks(f))) {
+      expect([file, converterImport.test(fs.readFileSync(path.join(root, 'dist', file), 'utf8'))]).toEqual([file, false]);
+    }
+    for (const entry of ['node.js', 'node.cjs']) {
+      // The Node entry and the chunks it loads (shared with the worker scripts).
+      const code = withLocalChunks(entry).map((file) => fs.readFileSync(path.join(root, 'dist', file), 'utf8')).join('\n');
+      expect(code).toMatch(/(import\(|require\()["']@tensorflow\/tfjs-converter["']/);
+      expect(code).not.toMatch(/from\s*["']@tensorflow\/tfjs-converter["']/);
     }
     expect(pkg.peerDependenciesMeta.sharp.optional).toBe(true);
     expect(pkg.dependencies ?? {}).toEqual({});

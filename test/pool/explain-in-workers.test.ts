@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { GradCam } from '../../src';
-import { loadModelFromFile, readImage, writeImage } from '../../src/node';
+import { loadLayersModelFromFile, readImage, writeImage } from '../../src/node';
 import type * as NodeEntry from '../../src/node';
 import { expectClose } from '../helpers/expect';
 
@@ -27,7 +27,7 @@ let broken: string;
 beforeAll(async () => {
   if (!fs.existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first (npm test does).`);
   pool = require(built) as typeof NodeEntry;
-  model = await loadModelFromFile(modelPath);
+  model = await loadLayersModelFromFile(modelPath);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradcam-pool-'));
   file = path.join(dir, 'scene.png');
   const scene = tf.tidy(() => tf.concat([tf.ones([40, 80, 3]), tf.zeros([40, 80, 3])], 0));

@@ -5,7 +5,24 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { type CamMethodName, GradCam, type GradCamResult } from '../../../src';
+
+/** A model the page explains: a LayersModel, or a GraphModel (a converted SavedModel). */
+export type PageModel = LayersModel | GraphModel;
+
+/** `[N,H,W,C]` of the model's one input (null where any size goes), or an error for other models. */
+function imageInputShape(model: PageModel): ReadonlyArray<number | null> {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new Error('The model must have one input and one output.');
+  }
+  // A GraphModel writes unknown sizes as -1, and may not know its input's shape at all.
+  const shape = (model.inputs[0].shape ?? []).map((d) => (d === null || d < 0 ? null : d));
+  if (shape.length !== 4 || shape[3] !== 3) {
+    throw new Error(`The model's input must be RGB images [N,H,W,3], got [${shape.join(',')}].`);
+  }
+  return shape;
+}
 
 /** One class and its score, for the top-3 list. */
 export interface Ranked {
@@ -39,18 +56,12 @@ export class Explainer {
    * @param layerName the target layer; omitted: GradCam's default (the last feature map).
    */
   constructor(
-    readonly model: LayersModel,
+    readonly model: PageModel,
     private readonly labels: readonly string[],
     private range: readonly [number, number] = [0, 1],
     private layerName?: string,
   ) {
-    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-      throw new Error('The model must have one input and one output.');
-    }
-    const shape = model.inputs[0].shape;
-    if (shape.length !== 4 || shape[3] !== 3) {
-      throw new Error(`The model's input must be RGB images [N,H,W,3], got [${shape.join(',')}].`);
-    }
+    const shape = imageInputShape(model);
     this.inputSize = [shape[1] ?? 224, shape[2] ?? 224];
     // A Web Worker has no document: there, an OffscreenCanvas.
     const [height, width] = this.inputSize;

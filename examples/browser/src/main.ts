@@ -1,6 +1,6 @@
 /**
  * The page: live Grad-CAM on an animated scene, a webcam or a video file, and a still-image
- * mode, with the demo model or a LayersModel of your own.
+ * mode, with the demo model or a LayersModel or GraphModel of your own.
  *
  * URL parameters set the controls at start: `?source=scene|webcam|file`, `backend=wasm|webgl|cpu|webgpu`,
  * `method=gradcam|…`, `colormap=jet|…`, `opacity=0.5`, `mode=video|still`, `seed=1`, and
@@ -9,11 +9,12 @@
  * `window.__gradcam` exposes the counters the end-to-end test reads.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-layers'; // the layers API and, with it, the gradients
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError, featureMapLayers, loadModel } from '../../../src';
 import { DEMO_CLASSES, DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../../src/demo';
 import { BACKENDS, type BackendName, BackendUnavailableError, isBackendName, useBackend } from './backends';
-import { Explainer, type Ranked } from './explainer';
+import { Explainer, type PageModel, type Ranked } from './explainer';
 import { type FrameWork, MainThreadWork, WorkerWork, workerSupported } from './frame-work';
 import type { PageHook } from './hook';
 import { type FrameSource, LiveLoop, type LiveStats, SceneSource, VideoSource, freshLiveStats } from './live';
@@ -332,14 +333,15 @@ function inputRange(): [number, number] {
 
 async function loadUserModel(from: string | File[]): Promise<void> {
   showStatus('Loading the model…');
-  let model: tfl.LayersModel;
-  // loadModel repairs what tensorflowjs_converter writes from Keras 2 and 3 models.
+  let model: PageModel;
+  // loadModel repairs what tensorflowjs_converter writes from Keras 2 and 3 models, and makes
+  // a GraphModel of a graph-format model.json with tfjs-converter's loader.
   if (typeof from === 'string') {
-    model = await loadModel(from);
+    model = await loadModel(from, { loadGraphModel });
   } else {
     const json = from.find((f) => f.name.endsWith('.json'));
     if (json === undefined) throw new UserInputError('Pick the model.json file together with its weight files (.bin).');
-    model = await loadModel(tf.io.browserFiles([json, ...from.filter((f) => f !== json)]));
+    model = await loadModel(tf.io.browserFiles([json, ...from.filter((f) => f !== json)]), { loadGraphModel });
   }
   let next: Explainer;
   try {

@@ -70,7 +70,7 @@ export interface ExplainInWorkersResult {
 
 /** Options of {@link explainInWorkers}. */
 export interface ExplainInWorkersOptions {
-  /** The model: a `model.json` path (or its folder), loaded once per worker with `loadModelFromFile`. */
+  /** The model: a `model.json` path (or its folder), loaded once per worker with `loadModelFromFile` (a LayersModel, or a GraphModel where tfjs-converter is installed). */
   model: string;
   /** Worker threads (default {@link defaultWorkerCount}); never more than there are images. */
   workers?: number;

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradCam } from '../../gradcam';
+import { isGraphModel } from '../../model/graph-model';
+import { graphFacts } from '../../model/graph-targets';
 import { loadModelFromFile } from '../file-io';
 import { checkReadOptions, decodeRaw, modelInputSize, rawToTensor, resizeRaw } from '../image';
 import type { PoolExplanation } from './explain-in-workers';
@@ -28,7 +30,8 @@ export async function explainRunner(init: PoolInit): Promise<JobRunner<PoolJob, 
     model.dispose();
     throw err;
   }
-  const preprocessing = checkReadOptions({ ...init.read, size: init.read.size ?? modelInputSize(model) });
+  const size = init.read.size ?? (isGraphModel(model) ? graphImageSize(model) : modelInputSize(model));
+  const preprocessing = checkReadOptions({ ...init.read, size });
   const read = async (job: PoolJob): Promise<tf.Tensor3D> => {
     if ('pixels' in job) return tf.tensor3d(job.pixels, [...job.shape], 'float32');
     return rawToTensor(await resizeRaw(await decodeRaw(job.file, preprocessing.maxPixels), preprocessing.size), preprocessing);
@@ -60,4 +63,10 @@ export async function explainRunner(init: PoolInit): Promise<JobRunner<PoolJob, 
       model.dispose();
     },
   };
+}
+
+/** A GraphModel's `[height, width]`, or undefined where its input takes any size. */
+function graphImageSize(model: Parameters<typeof graphFacts>[0]): readonly [number, number] | undefined {
+  const [, h, w] = graphFacts(model).inputShape;
+  return h == null || w == null ? undefined : [h, w];
 }

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type DenseWeights, denseWithInputGradient } from './dense-head';
+import { type GraphModelLike, type GraphNode, dataInputs, dominates, downstreamOf, nodeNameOf, skipInputs } from './graph-model';
+import { runGraph } from './graph-run';
+import type { GraphFacts } from './graph-targets';
+
+/**
+ * Dense products in a GraphModel's head, run by the library instead of the graph so that their
+ * gradient is cheap — as `dense-head.ts` does for LayersModels.
+ *
+ * Through the graph, a `_FusedMatMul` (dense + bias [+ ReLU]) is differentiated by tfjs's fused
+ * gradient, which also computes the kernel's gradient (an `[in,out]` outer product: VGG16's fc1
+ * is 25088×4096) and multiplies by the transposed kernel, which wasm does several times slower
+ * than the forward product; and recording any MatMul on the gradient tape copies its kernel. Run
+ * here, the same fused forward product gives the same values, and the backward pass is one
+ * product with a cached `Wᵀ`.
+ */
+
+/** A dense node every path of the head goes through, cut out of the graph. */
+export interface DenseCut {
+  /** The `MatMul` / `_FusedMatMul` node: the rest of the head is fed its output. */
+  readonly node: string;
+  /** The tensor it multiplies, `[B,in]`. */
+  readonly input: string;
+  readonly weights: DenseWeights;
+}
+
+/** The dense cuts of a head, and the transposed kernels they hold. */
+export interface DenseCuts {
+  /** In execution order. */
+  readonly cuts: readonly DenseCut[];
+  /** Frees the cached `Wᵀ`. */
+  dispose(): void;
+}
+
+/**
+ * The dense nodes between `target` and the scores that can be cut out cleanly: a `MatMul` (or a
+ * `_FusedMatMul` with a bias and no activation or a ReLU) of a constant 2-D kernel, not
+ * transposed, that every path from the target to the scores goes through, and after which the
+ * head reads nothing from before it but the tensors fed to every run (`fed`: those that skip
+ * over the target).
+ *
+ * @param cacheTransposed Keep `Wᵀ` of each kernel (memory for speed, as `cacheTransposedKernels`).
+ */
+export function denseCuts(model: GraphModelLike, facts: GraphFacts, head: readonly GraphNode[], target: string, fed: readonly string[], cacheTransposed: boolean): DenseCuts {
+  const scores = nodeNameOf(facts.scores);
+  const fedNames = new Set(fed);
+  const cuts: DenseCut[] = [];
+  for (const node of head) {
+    const weights = denseWeightsOf(model, node);
+    if (weights === undefined || !dominates(facts.order, target, scores, node.name)) continue;
+    const reads = skipInputs(facts.order, downstreamOf(facts.order, node.name), node.name);
+    if (!reads.every((name) => fedNames.has(name))) continue;
+    cuts.push({ node: node.name, input: dataInputs(node)[0], weights });
+  }
+  const transposed = cacheTransposed ? cuts.map((c) => tf.keep(tf.transpose(c.weights.kernel))) : [];
+  return {
+    cuts: cuts.map((c, i) => (cacheTransposed ? { ...c, weights: { ...c.weights, transposed: transposed[i] } } : c)),
+    dispose: () => tf.dispose(transposed),
+  };
+}
+
+/** The weights of a dense node this path can run, or undefined. */
+function denseWeightsOf(model: GraphModelLike, node: GraphNode): Omit<DenseWeights, 'transposed'> | undefined {
+  if (node.op !== 'MatMul' && node.op !== '_FusedMatMul') return undefined;
+  if (node.attrParams.transposeA?.value === true || node.attrParams.transposeB?.value === true) return undefined;
+  const inputs = dataInputs(node);
+  const constant = (i: number): tf.Tensor | undefined => (inputs[i] === undefined ? undefined : model.weights[nodeNameOf(inputs[i])]?.[0]);
+  const kernel = constant(1);
+  if (kernel === undefined || kernel.rank !== 2) return undefined;
+  if (node.op === 'MatMul') return inputs.length === 2 ? { kernel: kernel as tf.Tensor2D, activation: 'linear' } : undefined;
+  const fused = node.attrParams.fusedOps?.value;
+  const ops = Array.isArray(fused) ? fused.map((o) => String(o).toLowerCase()) : [];
+  const bias = constant(2);
+  const activation = ops.length === 1 ? 'linear' : ops[1] === 'relu' ? 'relu' : undefined;
+  if (ops[0] !== 'biasadd' || ops.length > 2 || activation === undefined || inputs.length !== 3 || bias === undefined || bias.rank !== 1) return undefined;
+  return { kernel: kernel as tf.Tensor2D, bias: bias as tf.Tensor1D, activation };
+}
+
+/**
+ * `runGraph(model, feeds, outputs)` with the dense cuts run here: the graph runs up to each
+ * cut's input, the cut's product is computed, and the graph goes on from the cut's node, fed
+ * with it and with `fixed` (the tensors fed to every part).
+ */
+export function runThroughCuts(model: GraphModelLike, feeds: tf.NamedTensorMap, fixed: tf.NamedTensorMap, outputs: string[], cuts: readonly DenseCut[]): tf.Tensor[] {
+  let current = feeds;
+  for (const cut of cuts) {
+    const [x] = runGraph(model, current, [cut.input]);
+    // Another rank than [B,in] (never seen in converted classifiers): the graph runs the node.
+    if (x.rank !== 2) continue;
+    current = { ...fixed, [cut.node]: denseWithInputGradient(x as tf.Tensor2D, cut.weights) };
+  }
+  const fedOutputs = (name: string): tf.Tensor | undefined => current[nodeNameOf(name)];
+  const toRun = outputs.filter((o) => fedOutputs(o) === undefined);
+  const ran = toRun.length === 0 ? [] : runGraph(model, current, toRun);
+  return outputs.map((o) => fedOutputs(o) ?? ran[toRun.indexOf(o)]);
+}

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { denseCuts, runThroughCuts } from '../../src/model/graph-dense';
+import { downstreamOf, skipInputs } from '../../src/model/graph-model';
+import { runGraph } from '../../src/model/graph-run';
+import { graphFacts } from '../../src/model/graph-targets';
+import { GradCam } from '../../src';
+import { expectGradCamError } from '../helpers/expect';
+import { relativeDiff } from '../helpers/fixtures';
+import { type GraphNet, graphReference, loadGraphFixture, tensorOf } from '../helpers/graph-fixtures';
+import { AUTO_NODE } from './graph-suite';
+
+/**
+ * The dense nodes of a graph's head that the library runs itself (for a gradient without the
+ * kernel's gradient, with a cached transposed kernel): which nodes, and that values and
+ * gradients equal running the whole head in the graph.
+ */
+const P = (net: string, rest: string): string => `StatefulPartitionedCall/${net}/${rest}`;
+
+// From the fixtures' model.json: each `_FusedMatMul`, its fused ops, on every path to the scores.
+const EXPECTED: Record<GraphNet, Array<[string, 'relu' | 'linear']>> = {
+  vgg: [[P('vgg', 'fc1/Relu'), 'relu'], [P('vgg', 'predictions/BiasAdd'), 'linear']],
+  residual: [[P('residual', 'predictions/BiasAdd'), 'linear']],
+  mobilenetv2: [[P('mobilenetv2', 'predictions/BiasAdd'), 'linear']],
+};
+
+beforeAll(async () => {
+  expect(await tf.setBackend('cpu')).toBe(true);
+});
+
+describe.each(Object.keys(EXPECTED) as GraphNet[])('dense cuts in the %s graph', (net) => {
+  it('cuts the head’s fused dense nodes, and the gradient equals the graph’s own within 1e-6', () => {
+    const graph = loadGraphFixture(net);
+    const facts = graphFacts(graph);
+    const target = AUTO_NODE[net];
+    const head = downstreamOf(facts.order, target);
+    const skips = skipInputs(facts.order, head, target);
+    const images = tensorOf(graphReference(net).images) as tf.Tensor4D;
+    const [activations] = runGraph(graph, { [facts.input]: images }, [target]);
+    const before = tf.memory().numTensors;
+    for (const cache of [true, false]) {
+      const dense = denseCuts(graph, facts, head, target, skips, cache);
+      expect(dense.cuts.map((c) => [c.node, c.weights.activation])).toEqual(EXPECTED[net]);
+      expect(dense.cuts.every((c) => (c.weights.transposed !== undefined) === cache)).toBe(true);
+      // The class-3 score of each image, and its gradient, through the cuts and through the graph.
+      const score = (run: (a: tf.Tensor) => tf.Tensor) => (a: tf.Tensor): tf.Tensor => tf.sum(tf.slice(run(a), [0, 3], [-1, 1]));
+      const viaCuts = score((a) => runThroughCuts(graph, { [target]: a }, {}, [facts.scores], dense.cuts)[0]);
+      const viaGraph = score((a) => runGraph(graph, { [target]: a }, [facts.scores])[0]);
+      const [ours, theirs] = [tf.grad(viaCuts)(activations), tf.grad(viaGraph)(activations)];
+      expect(relativeDiff(ours, theirs.dataSync())).toBeLessThan(1e-6);
+      const [s1, s2] = [tf.tidy(() => viaCuts(activations)), tf.tidy(() => viaGraph(activations))];
+      expect(s1.dataSync()[0]).toBe(s2.dataSync()[0]); // the same fused forward product
+      tf.dispose([ours, theirs, s1, s2]);
+      dense.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    tf.dispose([activations, images]);
+    graph.dispose();
+  });
+});
+
+describe('GradCam with several target nodes, one of them unknown', () => {
+  it('throws UNKNOWN_LAYER and frees the transposed kernels of the splits made before it', () => {
+    const graph = loadGraphFixture('vgg');
+    expectGradCamError(() => new GradCam(graph, { layerName: [AUTO_NODE.vgg, 'no/such/node'] }), 'UNKNOWN_LAYER');
+    graph.dispose();
+  });
+});
