@@ -46,3 +46,12 @@ export async function expectGradCamRejection(promise: Promise<unknown>, code: Gr
   expect((err as GradCamError).message).toMatch(pattern);
   expect(tf.memory().numTensors).toBe(before);
 }
+
+/** Awaits `call`, which must reject with a GradCamError and leave no tensor behind; returns the error. */
+export async function rejectionWithoutLeak(call: () => Promise<unknown>): Promise<GradCamError> {
+  const before = tf.memory().numTensors;
+  const err = await call().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(GradCamError);
+  expect(tf.memory().numTensors).toBe(before);
+  return err as GradCamError;
+}

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { GradCamError } from '../../src';
+import { rejectionWithoutLeak } from '../helpers/expect';
 import { loadLayersModelFromFile, loadModelFromFile } from '../../src/node';
 import { GRAPH_FIXTURE_DIR, GRAPH_NETS, expectExplainsAsFixture } from '../helpers/graph-fixtures';
 
@@ -32,13 +33,8 @@ function graphCopy(name: string, edit: (json: tf.io.ModelJSON) => tf.io.ModelJSO
 
 const withPaths = (paths: string[]) => (json: tf.io.ModelJSON): tf.io.ModelJSON => ({ ...json, weightsManifest: [{ ...json.weightsManifest[0], paths }] });
 
-async function loadError(file: string, options = {}): Promise<GradCamError> {
-  const before = tf.memory().numTensors;
-  const err = await loadModelFromFile(file, options).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(GradCamError);
-  expect(tf.memory().numTensors).toBe(before);
-  return err as GradCamError;
-}
+/** The error loading `file` rejects with (a GradCamError, nothing leaked). */
+const loadError = (file: string, options = {}): Promise<GradCamError> => rejectionWithoutLeak(() => loadModelFromFile(file, options));
 
 describe('loadModelFromFile: graph models', () => {
   it.each(GRAPH_NETS)('loads the %s graph (tfjs-converter imported at run time) and explains it as tf.loadGraphModel’s', async (net) => {

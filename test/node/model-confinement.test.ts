@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../../src';
+import { rejectionWithoutLeak } from '../helpers/expect';
 import { fileIO, loadLayersModelFromFile, saveLayersModelToDir } from '../../src/node';
 import { conv, dense } from '../helpers/models';
 
@@ -40,13 +41,8 @@ function rewrite(jsonPath: string, json: tf.io.ModelJSON, paths: string[]): void
   fs.writeFileSync(jsonPath, JSON.stringify({ ...json, weightsManifest: [{ ...json.weightsManifest[0], paths }] }));
 }
 
-async function loadError(file: string, options = {}): Promise<GradCamError> {
-  const before = tf.memory().numTensors;
-  const err = await loadLayersModelFromFile(file, options).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(GradCamError);
-  expect(tf.memory().numTensors).toBe(before);
-  return err as GradCamError;
-}
+/** The error loading `file` rejects with (a GradCamError, nothing leaked). */
+const loadError = (file: string, options = {}): Promise<GradCamError> => rejectionWithoutLeak(() => loadLayersModelFromFile(file, options));
 
 describe('weight paths stay inside the model folder', () => {
   it.each([
