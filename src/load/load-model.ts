@@ -4,6 +4,7 @@ import { GradCamError } from '../errors';
 import type { GraphModelLike } from '../model/graph-model';
 import { GRAPH_LOADER_HINT, type GraphModelLoader, buildGraphModel } from './graph-load';
 import { resolveWeightUrl } from './url-policy';
+import { fastWeightInitObjects } from './fast-weight-init';
 import { type JsonObject, cloneJson, isObject } from './json';
 import { registerKerasLayers } from './register';
 import { repairModelConfig } from './repairs';
@@ -155,7 +156,8 @@ async function buildLayersModel(artifacts: tf.io.ModelArtifacts): Promise<tfl.La
   const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
   let weights: tf.NamedTensorMap = {};
   try {
-    const model = await tfl.models.modelFromJSON({ modelTopology: repaired.modelTopology as tf.io.ModelJSON['modelTopology'] } as never);
+    const modelTopology = repaired.modelTopology as tf.io.ModelJSON['modelTopology'];
+    const model = await tfl.models.modelFromJSON({ modelTopology } as never, fastWeightInitObjects(modelTopology as JsonObject));
     const original = artifacts.modelTopology as JsonObject;
     const modelConfig = (isObject(original.model_config) ? original.model_config : original) as JsonObject;
     const specs = kerasWeightNames(artifacts.weightSpecs ?? [], modelConfig, weightNamesOf(model));
