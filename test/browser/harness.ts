@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../../examples/browser/isolation';
 
 /** The repository: from this file under jest (CommonJS), else the nearest tfjs-gradcam package up from the working directory. */
 export const ROOT = ((): string => {
@@ -99,8 +100,20 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
 };
 
+/** How {@link serve} answers. */
+export interface ServeOptions {
+  /**
+   * true: every response carries COOP/COEP ({@link CROSS_ORIGIN_ISOLATION_HEADERS}), as Vite's
+   * dev and preview servers send them, so the page is cross-origin isolated and wasm may use
+   * threads. false (the default): a plain static host, where the page is not isolated and wasm
+   * runs on one thread.
+   */
+  isolated?: boolean;
+}
+
 /** A static file server for `dir` on 127.0.0.1 at a free port. */
-export async function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serve(dir: string, options: ServeOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const extra = options.isolated === true ? CROSS_ORIGIN_ISOLATION_HEADERS : {};
   const base = resolve(dir);
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
@@ -114,7 +127,7 @@ export async function serve(dir: string): Promise<{ url: string; close: () => Pr
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { ...extra, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     res.end(readFileSync(file));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
