@@ -13,7 +13,7 @@
  * and what else runs on it.
  */
 import { cpus, loadavg } from 'node:os';
-import { CHROMIUM, PAGE_DIR, collectErrors, launchChromium, serve } from '../test/browser/harness';
+import { CHROMIUM, PAGE_DIR, launchChromium, openTestPage, serve } from '../test/browser/harness';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,10 +44,7 @@ async function main(): Promise<void> {
   try {
     for (const model of models) {
       for (const threads of settings) {
-        const page = await browser.context.newPage();
-        const errors = collectErrors(page);
-        await page.goto(threads === 'plain' ? `${plain.url}test.html` : `${isolated.url}test.html?threads=${threads}`);
-        await page.waitForFunction(() => window.__browserApi !== undefined, null, { timeout: 60_000 });
+        const { page, errors } = await (threads === 'plain' ? openTestPage(browser.context, plain.url) : openTestPage(browser.context, isolated.url, `?threads=${threads}`));
         const timing = await page.evaluate(
           async ({ name, n }): Promise<Timing> => {
             const api = window.__browserApi;

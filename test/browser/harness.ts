@@ -208,11 +208,14 @@ export async function readHook(page: Page): Promise<PageHook> {
   return page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __gradcam: unknown }).__gradcam)) as PageHook);
 }
 
-/** Opens the page's test.html (the tests' page) in `context` and waits for `window.__browserApi`; `errors` collects its console errors. */
-export async function openTestPage(context: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
+/**
+ * Opens the page's test.html (the tests' page) in `context`, with `query` (e.g. `?threads=2`),
+ * and waits for `window.__browserApi`; `errors` collects its console errors.
+ */
+export async function openTestPage(context: BrowserContext, url: string, query = ''): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors = collectErrors(page);
-  await page.goto(`${url}test.html`);
+  await page.goto(`${url}test.html${query}`);
   await page.waitForFunction(() => window.__browserApi !== undefined, null, { timeout: 30_000 });
   return { page, errors };
 }

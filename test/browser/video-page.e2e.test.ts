@@ -658,10 +658,7 @@ const THREAD_FIXTURES = ['plain', 'dw'] as const;
  * target (both images, their top classes), guided backprop, and the demo model with explainAsync.
  */
 async function explainWithThreads(threads: number, fixtures: Fixture[]): Promise<{ run: ThreadedRun; errors: string[] }> {
-  const page = await context.newPage();
-  const errors = collectErrors(page);
-  await page.goto(`${server.url}test.html?threads=${threads}`);
-  await page.waitForFunction(() => window.__browserApi !== undefined, null, { timeout: 30_000 });
+  const { page, errors } = await openTestPage(context, server.url, `?threads=${threads}`);
   const run = await page.evaluate(
     async ({ fxs, methods }): Promise<ThreadedRun> => {
       const api = window.__browserApi;

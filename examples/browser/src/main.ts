@@ -6,7 +6,7 @@
  * `method=gradcam|…`, `colormap=jet|…`, `opacity=0.5`, `mode=video|still`, `seed=1`, and
  * `shapeSeconds=4` (how long each shape of the animated scene stays), `thread=worker|main` (where
  * the live loop explains: a Web Worker by default, where the browser can), `threads=N` (the wasm
- * backend's threads where the page is cross-origin isolated; default: tfjs's, one per core).
+ * backend's threads where the page is cross-origin isolated; default: tfjs's, half the logical cores).
  * `window.__gradcam` exposes the counters the end-to-end test reads.
  */
 import * as tf from '@tensorflow/tfjs-core';
