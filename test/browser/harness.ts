@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../../examples/browser/isolation';
 
 /** The repository: from this file under jest (CommonJS), else the nearest tfjs-gradcam package up from the working directory. */
 export const ROOT = ((): string => {
@@ -99,8 +100,20 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
 };
 
+/** How {@link serve} answers. */
+export interface ServeOptions {
+  /**
+   * true: every response carries COOP/COEP ({@link CROSS_ORIGIN_ISOLATION_HEADERS}), as Vite's
+   * dev and preview servers send them, so the page is cross-origin isolated and wasm may use
+   * threads. false (the default): a plain static host, where the page is not isolated and wasm
+   * runs on one thread.
+   */
+  isolated?: boolean;
+}
+
 /** A static file server for `dir` on 127.0.0.1 at a free port. */
-export async function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serve(dir: string, options: ServeOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const extra = options.isolated === true ? CROSS_ORIGIN_ISOLATION_HEADERS : {};
   const base = resolve(dir);
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
@@ -114,7 +127,7 @@ export async function serve(dir: string): Promise<{ url: string; close: () => Pr
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { ...extra, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     res.end(readFileSync(file));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -195,11 +208,14 @@ export async function readHook(page: Page): Promise<PageHook> {
   return page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __gradcam: unknown }).__gradcam)) as PageHook);
 }
 
-/** Opens the page's test.html (the tests' page) in `context` and waits for `window.__browserApi`; `errors` collects its console errors. */
-export async function openTestPage(context: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
+/**
+ * Opens the page's test.html (the tests' page) in `context`, with `query` (e.g. `?threads=2`),
+ * and waits for `window.__browserApi`; `errors` collects its console errors.
+ */
+export async function openTestPage(context: BrowserContext, url: string, query = ''): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors = collectErrors(page);
-  await page.goto(`${url}test.html`);
+  await page.goto(`${url}test.html${query}`);
   await page.waitForFunction(() => window.__browserApi !== undefined, null, { timeout: 30_000 });
   return { page, errors };
 }

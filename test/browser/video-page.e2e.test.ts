@@ -7,11 +7,16 @@
  * test-artifacts/still-overlay.png (the still mode's downloaded overlay).
  *
  * Also checks tfjs-gradcam/browser's functions inside the browser (entry-checks.ts).
+ *
+ * The page is served cross-origin isolated (COOP/COEP, as Vite's dev and preview servers send
+ * them), so the wasm backend runs its threaded build; one test explains with 1 and 2 threads.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { type Drawn, drawOn } from './entry-checks';
+import { CAM_METHODS, type CamMethodName } from '../../src';
+import { type Fixture, loadFixture, maxAbsDiff } from '../helpers/fixtures';
 import { ARTIFACTS, type PageHook, collectErrors, describeWithBrowser, launchChromium, openTestPage, pageForTests, readHook, serve } from './harness';
 
 // Skipped, with a line saying how to get Chromium, where there is none (an error under CI).
@@ -49,7 +54,8 @@ let entryErrors: string[];
 
 beforeAll(async () => {
   // GRADCAM_PAGE_PREBUILT=1 tests the page already in examples/browser/dist (npm run build:page).
-  server = await serve(pageForTests());
+  // Cross-origin isolated, as `npx vite` serves it: wasm may run threads (the last describe).
+  server = await serve(pageForTests(), { isolated: true });
   browser = await launchChromium();
   gpuBrowser = await launchChromium({ softwareGpu: true });
   context = browser.context;
@@ -628,6 +634,137 @@ describe.each(['cpu', 'wasm', 'webgl', 'webgpu'])('tfjs-gradcam/browser in the t
   it('leaves no tensor behind, and the page logs no error', () => {
     expect(drawn.tensorsAfter).toBe(drawn.tensorsBefore);
     expect(errors).toEqual([]);
+  });
+});
+
+/** What one page explained with its wasm threads (see the describe below). */
+interface ThreadedRun {
+  isolated: boolean;
+  threads: number;
+  backend: string;
+  /** Kernels tfjs-backend-wasm lacks and the library adds, registered on wasm after the run. */
+  libraryKernels: boolean[];
+  /** `fixture/method` → heatmap (flat, both images), or the error's message. */
+  maps: Record<string, number[] | string>;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+/** The parity networks run in the threads test: plain (max pooling) and dw (depthwise convolutions after the target). */
+const THREAD_FIXTURES = ['plain', 'dw'] as const;
+
+/**
+ * Opens test.html?threads=N and explains there, on wasm: every method at each parity network's
+ * target (both images, their top classes), guided backprop, and the demo model with explainAsync.
+ */
+async function explainWithThreads(threads: number, fixtures: Fixture[]): Promise<{ run: ThreadedRun; errors: string[] }> {
+  const { page, errors } = await openTestPage(context, server.url, `?threads=${threads}`);
+  const run = await page.evaluate(
+    async ({ fxs, methods }): Promise<ThreadedRun> => {
+      const api = window.__browserApi;
+      if (api === undefined) throw new Error('no __browserApi');
+      const { tf, GradCam } = api;
+      await api.useBackend('wasm');
+      const tensorsBefore = tf.memory().numTensors;
+      const maps: Record<string, number[] | string> = {};
+      for (const fx of fxs) {
+        const model = api.buildFixtureModel(fx);
+        const batch = tf.tidy(() => tf.concat(fx.images.map((img) => tf.tensor(img.tensor.data, img.tensor.shape))));
+        const classIndex = fx.images.map((img) => img.argmax);
+        const gradcam = new GradCam(model, { layerName: fx.targets[0].layer });
+        for (const method of methods) {
+          try {
+            const result = gradcam.explain(batch, { method, classIndex });
+            maps[`${fx.name}/${method}`] = Array.from(await result.heatmap.data());
+            result.dispose();
+          } catch (err) {
+            maps[`${fx.name}/${method}`] = err instanceof Error ? err.message : String(err);
+          }
+        }
+        gradcam.dispose();
+        const guided = api.guidedBackprop(model, batch, { classIndex });
+        maps[`${fx.name}/guided`] = Array.from(await guided.saliency.data());
+        guided.dispose();
+        batch.dispose();
+        model.dispose();
+      }
+      const demo = await api.loadDemoModel();
+      const image = tf.randomUniform([64, 64, 3], 0, 1, 'float32', 5);
+      const gradcam = new GradCam(demo);
+      const result = await gradcam.explainAsync(image);
+      maps['demo/gradcam'] = Array.from(await result.heatmap.data());
+      result.dispose();
+      gradcam.dispose();
+      image.dispose();
+      demo.dispose();
+      const libraryKernels = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'UnsortedSegmentSum'].map(
+        (name) => tf.getKernel(name, 'wasm') !== undefined,
+      );
+      return {
+        isolated: globalThis.crossOriginIsolated === true,
+        threads: api.wasmThreads(),
+        backend: tf.getBackend(),
+        libraryKernels,
+        maps,
+        tensorsBefore,
+        tensorsAfter: tf.memory().numTensors,
+      };
+    },
+    { fxs: fixtures, methods: [...CAM_METHODS] as CamMethodName[] },
+  );
+  await page.close();
+  return { run, errors };
+}
+
+describe('wasm threads in the cross-origin-isolated page (test.html?threads=N)', () => {
+  it('the page is isolated; asked for 2 threads wasm runs 2, and explains as with 1 (≤ 1e-5), through the library\'s wasm gradient kernels too', async () => {
+    const withTargets = THREAD_FIXTURES.map((name) => loadFixture(name));
+    // The page needs the network, the images and the target layer, not the reference data.
+    const fixtures = withTargets.map((fx) => ({ ...fx, targets: [{ layer: fx.targets[0].layer, activations: [], cases: [] }] }));
+    const one = await explainWithThreads(1, fixtures);
+    const two = await explainWithThreads(2, fixtures);
+
+    expect(one.run.isolated).toBe(true);
+    expect(two.run.isolated).toBe(true);
+    expect(one.run.backend).toBe('wasm');
+    expect(two.run.backend).toBe('wasm');
+    expect(one.run.threads).toBe(1);
+    expect(two.run.threads).toBeGreaterThanOrEqual(2);
+    expect(two.run.libraryKernels).toEqual([true, true, true, true]);
+
+    const keys = Object.keys(one.run.maps);
+    expect(Object.keys(two.run.maps)).toEqual(keys);
+    const explained = keys.filter((key) => typeof one.run.maps[key] !== 'string');
+    // Every gradient method and guided backprop ran ('cam' needs a GAP head: neither network has one).
+    expect(explained.length).toBeGreaterThanOrEqual(2 * (CAM_METHODS.length - 1) + 2 + 1);
+    let worst = 0;
+    for (const key of keys) {
+      const [a, b] = [one.run.maps[key], two.run.maps[key]];
+      if (typeof a === 'string' || typeof b === 'string') {
+        expect(b).toBe(a); // the same refusal with either thread count
+        continue;
+      }
+      expect(b).toHaveLength(a.length);
+      expect(a.every(Number.isFinite)).toBe(true);
+      const diff = key.endsWith('/guided') ? maxAbsDiff(b, a) / Math.max(1e-12, ...a.map(Math.abs)) : maxAbsDiff(b, a);
+      worst = Math.max(worst, diff);
+      expect(diff).toBeLessThanOrEqual(1e-5);
+    }
+    // And right, not merely equal: Grad-CAM with 2 threads against pytorch-grad-cam (the parity bound).
+    for (const fx of withTargets) {
+      const got = two.run.maps[`${fx.name}/gradcam`] as number[];
+      const expected = fx.images.flatMap((img, i) => {
+        const c = fx.targets[0].cases.find((k) => k.image === i && k.class === img.argmax);
+        if (c === undefined) throw new Error(`${fx.name}: no case for image ${i}'s top class`);
+        return c.heatmaps.GradCAM.data;
+      });
+      expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-3);
+    }
+    console.log(`wasm threads: ${explained.length} explanations with 1 and ${two.run.threads} threads, max difference ${worst.toExponential(1)}`);
+    expect(one.run.tensorsAfter).toBe(one.run.tensorsBefore);
+    expect(two.run.tensorsAfter).toBe(two.run.tensorsBefore);
+    expect(one.errors).toEqual([]);
+    expect(two.errors).toEqual([]);
   });
 });
 

@@ -8,16 +8,73 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 // Registers 'webgpu' only where `navigator.gpu` exists; elsewhere the import does nothing.
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
+// The threaded build is the one tfjs picks where the page is cross-origin isolated (COOP/COEP:
+// ../isolation.ts), which makes SharedArrayBuffer available; elsewhere the SIMD one.
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
 });
+
+/**
+ * The wasm thread count asked for with `?threads=N` (N ≥ 1) in `search` (a URL's query), or
+ * undefined: then tfjs picks (one per logical core, where the page is cross-origin isolated).
+ */
+export function wasmThreadsParam(search: string): number | undefined {
+  const value = new URLSearchParams(search).get('threads');
+  if (value === null || !/^\d+$/.test(value) || Number(value) < 1) return undefined;
+  return Number(value);
+}
+
+/** The thread count asked for, if any (see {@link requestWasmThreads}). */
+let threadsAsked: number | undefined;
+
+/**
+ * Asks the wasm backend for `count` threads (undefined: tfjs's default). Only counts before the
+ * wasm backend starts in this thread (page or worker), and only where it runs its threaded build.
+ */
+export function requestWasmThreads(count: number | undefined): void {
+  if (count === undefined) return;
+  threadsAsked = count;
+  setThreadsCount(count);
+}
+
+/**
+ * Runs `start` (the wasm backend's start) so that it may use the threads asked for.
+ * tfjs-backend-wasm 4.22 caps its thread pool at `navigator.hardwareConcurrency / 2` (it counts
+ * two hyperthreads per core; tfjs-backend-wasm/src/cc/backend.cc), read once as the module
+ * starts: on a machine that reports 2 logical cores it runs one thread, whatever
+ * `setThreadsCount` asks. So while it starts, and only then, `navigator.hardwareConcurrency`
+ * reads at least twice the threads asked for; then the real value again.
+ */
+async function withThreadsAllowed<T>(start: () => Promise<T>): Promise<T> {
+  const nav = globalThis.navigator;
+  const wanted = threadsAsked === undefined ? 0 : 2 * threadsAsked;
+  if (nav === undefined || nav.hardwareConcurrency >= wanted) return start();
+  Object.defineProperty(nav, 'hardwareConcurrency', { configurable: true, get: () => wanted });
+  try {
+    return await start();
+  } finally {
+    Reflect.deleteProperty(nav, 'hardwareConcurrency'); // the prototype's getter again
+  }
+}
+
+/** The threads the wasm backend of this thread (page or worker) runs on; 0 where it has not started. */
+export function wasmThreads(): number {
+  try {
+    return getThreadsCount();
+  } catch {
+    return 0; // "WASM backend not initialized"
+  }
+}
+
+// A page opened with ?threads=N (a worker's own URL has no query: the page passes it on).
+if (typeof location !== 'undefined') requestWasmThreads(wasmThreadsParam(location.search));
 
 /*
  * tfjs-backend-webgpu registers itself with priority 3, above webgl, and its start is
@@ -98,7 +155,7 @@ export async function useBackend(name: BackendName): Promise<void> {
   const restore = async (): Promise<void> => {
     if (before !== null && before !== name && tf.findBackendFactory(before) !== null) await tf.setBackend(before);
   };
-  if (!(await tf.setBackend(name))) {
+  if (!(await (name === 'wasm' ? withThreadsAllowed(() => tf.setBackend(name)) : tf.setBackend(name)))) {
     await restore();
     throw new BackendUnavailableError(name, unavailableReason(name));
   }

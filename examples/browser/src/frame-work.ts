@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type CamMethodName, type ColormapName, GradCamError, type GradCamErrorCode } from '../../../src';
 import { type DrawPath, drawHeatmap } from '../../../src/browser';
-import type { BackendName } from './backends';
+import { type BackendName, wasmThreads } from './backends';
 import type { Explainer, Ranked } from './explainer';
 
 /** One explained frame, its heatmap already coloured and ready to draw. */
@@ -26,6 +26,8 @@ export interface ExplainedFrame {
   /** `tf.memory().numTensors` and the backend where the frame was explained. */
   numTensors: number;
   backend: string;
+  /** The threads of that thread's wasm backend (0 on another backend). */
+  wasmThreads: number;
   /** Frees the heatmap picture. */
   release(): void;
 }
@@ -70,14 +72,22 @@ export async function explainAndDraw(
   return { explained: { top, peak, drawPath }, inferenceMs: t1 - t0, drawMs: performance.now() - t1 };
 }
 
-/** The tensor count and backend of this thread. */
-export function memory(): { numTensors: number; backend: string } {
-  return { numTensors: tf.memory().numTensors, backend: tf.getBackend() };
+/** The tensor count and backend of this thread, and its wasm threads (0 on another backend). */
+export function memory(): { numTensors: number; backend: string; wasmThreads: number } {
+  const backend = tf.getBackend();
+  return { numTensors: tf.memory().numTensors, backend, wasmThreads: backend === 'wasm' ? wasmThreads() : 0 };
 }
 
 /** What the page asks the worker. */
 export type WorkerRequest =
-  | { kind: 'configure'; backend?: BackendName; layer?: string; range?: readonly [number, number] }
+  | {
+      kind: 'configure';
+      backend?: BackendName;
+      layer?: string;
+      range?: readonly [number, number];
+      /** The page's `?threads=N`, for the worker's own wasm backend (used before it starts). */
+      wasmThreads?: number;
+    }
   | { kind: 'frame'; picture: ImageBitmap; method: CamMethodName; colormap: ColormapName };
 
 /** What the worker answers: to `configure`, its backend and layer; to `frame`, the frame with an ImageBitmap. */
@@ -126,11 +136,14 @@ export class WorkerWork implements FrameWork {
     };
   }
 
-  /** Starts the worker on `backend`; rejects when it cannot (the page then explains on its own thread). */
-  static async start(backend: BackendName, layer: string | undefined): Promise<WorkerWork> {
+  /**
+   * Starts the worker on `backend`, its wasm backend on `wasmThreads` threads (undefined: tfjs's
+   * default); rejects when it cannot (the page then explains on its own thread).
+   */
+  static async start(backend: BackendName, layer: string | undefined, wasmThreads?: number): Promise<WorkerWork> {
     const work = new WorkerWork();
     try {
-      await work.configure({ backend, layer });
+      await work.configure({ backend, layer, wasmThreads });
       return work;
     } catch (err) {
       work.terminate();

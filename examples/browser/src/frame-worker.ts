@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { GradCamError } from '../../../src';
 import { DEMO_CLASSES, loadDemoModel } from '../../../src/demo';
-import { useBackend } from './backends';
+import { requestWasmThreads, useBackend } from './backends';
 import { Explainer } from './explainer';
 import { type WorkerFailure, type WorkerReply, type WorkerRequest, explainAndDraw, memory } from './frame-work';
 
@@ -18,6 +18,7 @@ const heat = new OffscreenCanvas(1, 1);
 async function handle(request: WorkerRequest): Promise<{ reply: WorkerReply; transfer: Transferable[] }> {
   if (request.kind === 'configure') {
     const switched = request.backend !== undefined && request.backend !== tf.getBackend();
+    requestWasmThreads(request.wasmThreads); // before the worker's wasm backend starts
     if (request.backend !== undefined) await useBackend(request.backend);
     explainer ??= new Explainer(await loadDemoModel(), DEMO_CLASSES, [0, 1]);
     // GradCam's cached kernels belong to the backend they were made on: plan again after a switch.

@@ -12,4 +12,6 @@ export interface PageHook extends LiveStats {
   /** Still mode: the top class of the last picture rendered, and how many renders finished. */
   stillLabel: string;
   stillRenders: number;
+  /** `window.crossOriginIsolated`: whether the page was served with COOP/COEP, which wasm threads need. */
+  crossOriginIsolated: boolean;
 }

@@ -114,6 +114,8 @@ export interface LiveStats {
   numTensors: number;
   numTensorsAtFrame10: number;
   backend: string;
+  /** The threads of the wasm backend where frames are explained (0 on another backend). */
+  wasmThreads: number;
   /** The last frame's top class and whether its peak hit the box. */
   label: string;
   hit: boolean | null;
@@ -145,6 +147,7 @@ export function freshLiveStats(): LiveStats {
     numTensors: tf.memory().numTensors,
     numTensorsAtFrame10: -1,
     backend: tf.getBackend(),
+    wasmThreads: 0,
     label: '',
     hit: null,
     running: false,
@@ -303,6 +306,7 @@ export class LiveLoop {
     s.drawPath = explained.drawPath;
     s.backend = explained.backend;
     s.numTensors = explained.numTensors;
+    s.wasmThreads = explained.wasmThreads;
     s.label = explained.top[0]?.label ?? '';
     this.recent.push(now);
     while (this.recent.length > 0 && this.recent[0] < now - 1000) this.recent.shift();

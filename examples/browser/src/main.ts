@@ -5,7 +5,8 @@
  * URL parameters set the controls at start: `?source=scene|webcam|file`, `backend=wasm|webgl|cpu|webgpu`,
  * `method=gradcam|…`, `colormap=jet|…`, `opacity=0.5`, `mode=video|still`, `seed=1`, and
  * `shapeSeconds=4` (how long each shape of the animated scene stays), `thread=worker|main` (where
- * the live loop explains: a Web Worker by default, where the browser can).
+ * the live loop explains: a Web Worker by default, where the browser can), `threads=N` (the wasm
+ * backend's threads where the page is cross-origin isolated; default: tfjs's, half the logical cores).
  * `window.__gradcam` exposes the counters the end-to-end test reads.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,7 +14,7 @@ import '@tensorflow/tfjs-layers'; // the layers API and, with it, the gradients
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { CAM_METHODS, COLORMAPS, type CamMethodName, type ColormapName, GradCamError, featureMapLayers, loadModel } from '../../../src';
 import { DEMO_CLASSES, DEMO_IMAGE_SIZE, loadDemoModel, renderScene } from '../../../src/demo';
-import { BACKENDS, type BackendName, BackendUnavailableError, isBackendName, useBackend } from './backends';
+import { BACKENDS, type BackendName, BackendUnavailableError, isBackendName, useBackend, wasmThreadsParam } from './backends';
 import { Explainer, type PageModel, type Ranked } from './explainer';
 import { type FrameWork, MainThreadWork, WorkerWork, workerSupported } from './frame-work';
 import type { PageHook } from './hook';
@@ -60,6 +61,7 @@ const ui = {
   counts: element<HTMLElement>('counts'),
   tensors: element<HTMLElement>('tensors'),
   thread: element<HTMLElement>('thread'),
+  wasmThreads: element<HTMLElement>('wasm-threads'),
   longtasks: element<HTMLElement>('longtasks'),
   video: element<HTMLVideoElement>('video'),
   videoCaption: element<HTMLElement>('video-caption'),
@@ -103,6 +105,7 @@ const hook: PageHook = {
   layer: '',
   stillLabel: '',
   stillRenders: 0,
+  crossOriginIsolated: globalThis.crossOriginIsolated === true,
 };
 window.__gradcam = hook;
 
@@ -170,7 +173,14 @@ function onFrame(explained: { top: Ranked[] }, stats: LiveStats): void {
   const score = stats.scored > 0 ? `; shape recognised in ${percent(stats.correct)}, peak on it in ${percent(stats.hits)}` : '';
   ui.counts.textContent = `${stats.frames} / ${stats.skipped}${score}`;
   ui.tensors.textContent = String(stats.numTensors);
+  ui.wasmThreads.textContent = wasmThreadsText(stats);
   ui.longtasks.textContent = stats.longTasks === 0 ? 'none over 50 ms' : `${stats.longestTaskMs.toFixed(0)} ms (${stats.longTasks})`;
+}
+
+/** The wasm threads line: how many, and why only one where the page is not cross-origin isolated. */
+function wasmThreadsText(stats: LiveStats): string {
+  if (stats.backend !== 'wasm') return '– (not on wasm)';
+  return hook.crossOriginIsolated ? String(stats.wasmThreads) : `${stats.wasmThreads} (the page is not cross-origin isolated: no COOP/COEP headers)`;
 }
 
 /** Pauses the live loop around a change, then resumes it where it should run. */
@@ -216,7 +226,7 @@ async function useWorkerIfPossible(): Promise<void> {
   if (!wantWorker) return useWork(mainWork, 'the page was opened with ?thread=main.');
   if (!workerSupported()) return useWork(mainWork, 'this browser has no module workers, OffscreenCanvas or createImageBitmap.');
   try {
-    workerWork ??= await WorkerWork.start(tf.getBackend() as BackendName, ui.layer.value);
+    workerWork ??= await WorkerWork.start(tf.getBackend() as BackendName, ui.layer.value, wasmThreadsParam(location.search));
     await workerWork.configure({ backend: tf.getBackend() as BackendName, layer: ui.layer.value, range: inputRange() });
     useWork(workerWork, '');
   } catch (err) {
