@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { GradCamError, formatShape } from '../errors';
+import { type GraphModelLike as ExplainableGraph, graphOf, nodeNameOf, scoreNodeOf } from '../model/graph-model';
 import { splitModel } from '../model/split-model';
 
 /** A classifier as a function: images `[B,H,W,C]` → class logits `[B,K]` (before any softmax). */
@@ -22,7 +23,8 @@ export interface GraphModelLike {
 /**
  * What the metrics score: a `LayersModel`, a `GraphModel`, or a {@link ClassifierFunction}.
  * Scores are taken before the model's final softmax (LayersModel: the softmax activation of
- * the output layer, or a Softmax layer; GraphModel: a `Softmax` output node) and, with
+ * the output layer, or a Softmax layer; GraphModel: a final `Softmax` or `Sigmoid` node, as
+ * GradCam scores it) and, with
  * `score: 'probability'`, passed through a softmax.
  */
 export type MetricModel = LayersModel | GraphModelLike | ClassifierFunction;
@@ -36,25 +38,6 @@ function isLayersModel(model: object): model is LayersModel {
 
 function isGraphModel(model: object): model is GraphModelLike {
   return typeof (model as { execute?: unknown }).execute === 'function' && Array.isArray((model as { outputNodes?: unknown }).outputNodes);
-}
-
-/** The graph a GraphModel's executor keeps (not typed by tfjs-converter's public API). */
-interface GraphNodeLike {
-  name: string;
-  op: string;
-  inputs?: GraphNodeLike[];
-}
-
-/**
- * The node whose output is the pre-softmax score of a GraphModel: the input of a `Softmax`
- * output node, else the output node itself.
- */
-function graphLogitsNode(model: GraphModelLike): string {
-  const output = model.outputNodes[0];
-  const graph = (model as unknown as { executor?: { graph?: { outputs?: GraphNodeLike[] } } }).executor?.graph;
-  const node = graph?.outputs?.find((n) => n.name === output.replace(/:0$/, ''));
-  const input = node?.op === 'Softmax' ? node.inputs?.[0] : undefined;
-  return input === undefined ? output : input.name;
 }
 
 /**
@@ -77,7 +60,10 @@ export function logitsOf(model: MetricModel): Logits {
     };
   }
   if (typeof model === 'object' && model !== null && isGraphModel(model)) {
-    const node = graphLogitsNode(model);
+    // The score node GradCam differentiates: before a final Softmax or Sigmoid, through the
+    // Identity nodes the converter puts after it.
+    const graph = graphOf(model as unknown as ExplainableGraph);
+    const node = scoreNodeOf(graph, graph.outputs[0]?.name ?? nodeNameOf(model.outputNodes[0]));
     return (x) => model.execute(x, node) as tf.Tensor2D;
   }
   throw new GradCamError(

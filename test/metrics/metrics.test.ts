@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCamError } from '../../src';
 import * as metrics from '../../src/metrics';
+import { graphReference, loadGraphFixture, loadLayersFixture, tensorOf } from '../helpers/graph-fixtures';
 import { roadRemovedPixels } from '../../src/metrics/percentile';
 
 // Two classes over 2×2×1 images: logit 0 = x·w with w = [1, 2, 3, 4] (raster order), logit 1 = 0.
@@ -238,8 +239,19 @@ describe('models', () => {
   it('a GraphModel-shaped object is scored before its Softmax output node', async () => {
     const nodes: string[] = [];
     const graphLike = {
-      outputNodes: ['probs'],
-      executor: { graph: { outputs: [{ name: 'probs', op: 'Softmax', inputs: [{ name: 'logits', op: 'BiasAdd' }] }] } },
+      outputNodes: ['Identity'],
+      // As the converter writes a classifier: …/BiasAdd → …/Softmax → Identity (the output node).
+      executor: {
+        graph: {
+          nodes: {
+            Identity: { name: 'Identity', op: 'Identity', inputNames: ['probs'] },
+            probs: { name: 'probs', op: 'Softmax', inputNames: ['logits'] },
+            logits: { name: 'logits', op: 'BiasAdd', inputNames: ['x', 'b'] },
+          },
+          inputs: [],
+          outputs: [{ name: 'Identity', op: 'Identity', inputNames: ['probs'] }],
+        },
+      },
       execute(x: tf.Tensor, node?: string | string[]): tf.Tensor {
         nodes.push(String(node));
         return node === 'logits' ? asFunction(x as tf.Tensor4D) : tf.tidy(() => tf.softmax(asFunction(x as tf.Tensor4D)));
@@ -250,6 +262,23 @@ describe('models', () => {
     expect(got).toEqual([expect.closeTo(-7, 5), expect.closeTo(1, 5)]);
     expect(new Set(nodes)).toEqual(new Set(['logits']));
     tf.dispose([images, heatmaps]);
+  });
+
+  it('a converted GraphModel scores as the same network converted as a LayersModel, in both score modes', async () => {
+    const graph = loadGraphFixture('vgg');
+    const layersModel = await loadLayersFixture('vgg');
+    const images = tensorOf(graphReference('vgg').images) as tf.Tensor4D;
+    const [n, h, w] = images.shape;
+    const heatmaps = tf.tidy(() => tf.tile(tf.reshape(tf.linspace(0, 1, h * w), [1, h, w]), [n, 1, 1])) as tf.Tensor3D;
+    for (const score of ['logit', 'probability'] as const) {
+      const o = { classIndex: 0, score };
+      const fromGraph = await metrics.confidenceChange(graph, images, heatmaps, o);
+      const fromLayers = await metrics.confidenceChange(layersModel, images, heatmaps, o);
+      fromGraph.forEach((v, i) => expect(v).toBeCloseTo(fromLayers[i], 4));
+    }
+    tf.dispose([images, heatmaps]);
+    graph.dispose();
+    layersModel.dispose();
   });
 
   it('the LayersModel is not changed and the metrics leak nothing', async () => {

@@ -1,4 +1,4 @@
-import { type Json, type JsonObject, isLayerEntry, isObject, layerEntries } from '../json';
+import { type Json, type JsonObject, isObject, layerEntries } from '../json';
 
 /**
  * Keras 3 writes an `InputLayer`'s shape as `batch_shape`; tfjs-layers reads
@@ -84,13 +84,6 @@ export function keras3ModelEnds(model: JsonObject): boolean {
     }
   }
   return changed;
-}
-
-/** True for a topology written by Keras 3. */
-export function isKeras3(topology: JsonObject): boolean {
-  const version = topology.keras_version;
-  if (typeof version === 'string') return version.startsWith('3.');
-  return layerEntries(topology.model_config ?? topology).some((e) => isObject(e.config.dtype) || (isLayerEntry(e) && e.config.batch_shape !== undefined));
 }
 
 /** Keras 3 activation names tfjs-layers knows by another name. */
