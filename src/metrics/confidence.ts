@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradCamError } from '../errors';
 import { type MetricModel, logitsOf } from './model';
-import { type MetricOptions, checkMetricInputs, readFinite } from './options';
+import { type MetricOptions, checkFinite, checkMetricInputs } from './options';
 import { eachImage, rows, scoreJobs } from './score';
 
 /** Each image's score `Y` and the score `O` of the image times its map (broadcast over channels). */
@@ -17,7 +17,7 @@ async function scoresWithMap(
   options: MetricOptions,
 ): Promise<{ original: number[]; masked: number[] }> {
   const input = checkMetricInputs(images, heatmaps, options);
-  await readFinite({ images, heatmaps });
+  await checkFinite({ images, heatmaps });
   const logits = logitsOf(model);
   const jobs = eachImage(input.batch);
   const original = await scoreJobs(logits, jobs, (from, to) => rows(images, from, to), input);

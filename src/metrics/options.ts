@@ -62,6 +62,25 @@ export function checkMetricInputs(images: unknown, heatmaps: unknown, options: M
 }
 
 /**
+ * Checks on the device that tensors are finite, reading back one flag per tensor (without
+ * blocking the page): for metrics that need no pixels on the CPU.
+ *
+ * @throws GradCamError `NON_FINITE_INPUT`.
+ */
+export async function checkFinite(tensors: Record<string, tf.Tensor>): Promise<void> {
+  const flags = tf.tidy(() => tf.stack(Object.values(tensors).map((t) => tf.all(tf.isFinite(t)))));
+  let finite: ArrayLike<number>;
+  try {
+    finite = await flags.data();
+  } finally {
+    flags.dispose();
+  }
+  Object.keys(tensors).forEach((name, i) => {
+    if (finite[i] !== 1) throw new GradCamError('NON_FINITE_INPUT', `${name} contain NaN or Infinity; check the preprocessing.`);
+  });
+}
+
+/**
  * Reads tensors back (without blocking the page) and checks that they are finite.
  *
  * @throws GradCamError `NON_FINITE_INPUT`.

@@ -1,5 +1,6 @@
 /** Scoring batches of (perturbed) images with a model, without blocking the page. */
 import * as tf from '@tensorflow/tfjs-core';
+import { selectClassScores } from '../core/gradients';
 import { GradCamError } from '../errors';
 import { type Logits, checkLogits } from './model';
 import type { MetricInputs } from './options';
@@ -36,8 +37,7 @@ export async function scoreJobs(
       if (bad !== undefined) {
         throw new GradCamError('BAD_CLASS_INDEX', `classIndex is ${bad}, but the model scores ${k} classes (0 to ${k - 1}).`);
       }
-      const s = input.score === 'probability' ? tf.softmax(l) : l;
-      return tf.sum(tf.mul(s, tf.oneHot(tf.tensor1d(classes, 'int32'), k)), 1);
+      return selectClassScores(input.score === 'probability' ? tf.softmax(l) : l, tf.tensor1d(classes, 'int32'));
     });
     const values = await scores.data();
     scores.dispose();

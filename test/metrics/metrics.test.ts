@@ -208,6 +208,7 @@ describe('bad input rejects with a GradCamError and leaks nothing', () => {
     ['percentile 100', () => metrics.roadCombined(asFunction, t(image([1, 1, 1, 1])), t(tf.ones([1, 2, 2])) as tf.Tensor3D, { classIndex: 0, percentiles: [50, 100] }), 'BAD_OPTION'],
     ['a bad order', () => metrics.road(asFunction, t(image([1, 1, 1, 1])), t(tf.ones([1, 2, 2])) as tf.Tensor3D, { classIndex: 0, percentiles: 50, order: 'MoRF' as never }), 'BAD_OPTION'],
     ['negative noise', () => metrics.roadCombined(asFunction, t(image([1, 1, 1, 1])), t(tf.ones([1, 2, 2])) as tf.Tensor3D, { classIndex: 0, noise: -1 }), 'BAD_OPTION'],
+    ['NaN in the images (checked on the device)', () => metrics.confidenceChange(asFunction, t(image([1, NaN, 1, 1])), t(tf.ones([1, 2, 2])) as tf.Tensor3D, { classIndex: 0 }), 'NON_FINITE_INPUT'],
     ['NaN in the heatmaps', () => metrics.deletion(asFunction, t(image([1, 1, 1, 1])), t(tf.tensor3d([NaN, 0, 0, 0], [1, 2, 2])), { classIndex: 0 }), 'NON_FINITE_INPUT'],
     ['a non-positive score for averageDrop', () => metrics.averageDrop(asFunction, t(image([-1, 0, 0, 0])), t(tf.ones([1, 2, 2])) as tf.Tensor3D, { classIndex: 0, score: 'logit' }), 'BAD_OPTION'],
     ['an image of the wrong size for the LayersModel', () => metrics.confidenceChange(layers, t(tf.zeros([1, 3, 3, 1])) as tf.Tensor4D, t(tf.zeros([1, 3, 3])) as tf.Tensor3D, { classIndex: 0 }), 'BAD_INPUT'],
@@ -234,6 +235,15 @@ describe('models', () => {
     expect(await metrics.confidenceChange(asFunction, ints, cam, o)).toEqual([expect.closeTo(-11, 5)]);
     expect(await metrics.deletion(asFunction, ints, cam, o)).toEqual(await metrics.deletion(asFunction, floats, cam, o));
     tf.dispose([ints, floats, cam]);
+  });
+
+  it('a model with one output score (K = 1) is scored on it', async () => {
+    const single = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => tf.reshape(tf.sum(x, [1, 2, 3]), [-1, 1]) as tf.Tensor2D);
+    const images = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+    const cam = tf.tensor3d([1, 0.5, 0, 1], [1, 2, 2]);
+    // 1 + 2·0.5 + 0 + 4 = 6, against 10.
+    expect(await metrics.confidenceChange(single, images, cam, { classIndex: 0, score: 'logit' })).toEqual([expect.closeTo(-4, 5)]);
+    tf.dispose([images, cam]);
   });
 
   it('a GraphModel-shaped object is scored before its Softmax output node', async () => {
