@@ -155,9 +155,10 @@ async function buildLayersModel(artifacts: tf.io.ModelArtifacts): Promise<tfl.La
   registerKerasLayers();
   const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
   let weights: tf.NamedTensorMap = {};
+  let model: tfl.LayersModel | undefined;
   try {
     const modelTopology = repaired.modelTopology as tf.io.ModelJSON['modelTopology'];
-    const model = await tfl.models.modelFromJSON({ modelTopology } as never, fastWeightInitObjects(modelTopology as JsonObject));
+    model = await tfl.models.modelFromJSON({ modelTopology } as never, fastWeightInitObjects(modelTopology as JsonObject));
     const original = artifacts.modelTopology as JsonObject;
     const modelConfig = (isObject(original.model_config) ? original.model_config : original) as JsonObject;
     const specs = kerasWeightNames(artifacts.weightSpecs ?? [], modelConfig, weightNamesOf(model));
@@ -165,8 +166,13 @@ async function buildLayersModel(artifacts: tf.io.ModelArtifacts): Promise<tfl.La
     model.loadWeights(weights, true);
     return model;
   } catch (err) {
-    for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) {
-      if (!variablesBefore.has(name)) variable.dispose();
+    if (model !== undefined) {
+      model.dispose(); // its own variables only: another load may have made some meanwhile
+    } else {
+      // The build failed half-way (it makes no await): what it registered is all new.
+      for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) {
+        if (!variablesBefore.has(name)) variable.dispose();
+      }
     }
     throw loadError(err);
   } finally {
