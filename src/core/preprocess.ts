@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assertTensor } from './assert';
 import { GradCamError, formatShape } from '../errors';
 
 /**
@@ -39,6 +40,7 @@ export function preprocessInput<T extends tf.Tensor3D | tf.Tensor4D>(image: T, m
   if (!PREPROCESS_MODES.includes(mode)) {
     throw new GradCamError('BAD_OPTION', `Unknown preprocessing mode "${String(mode)}"; use one of ${PREPROCESS_MODES.join(', ')}.`);
   }
+  assertTensor(image, 'image', '[N,H,W,3] or [H,W,3]');
   if ((image.rank !== 3 && image.rank !== 4) || image.shape[image.rank - 1] !== 3) {
     throw new GradCamError('BAD_INPUT', `preprocessInput takes RGB images [N,H,W,3] or [H,W,3]; got shape ${formatShape(image.shape)}.`);
   }

@@ -1,5 +1,6 @@
 /** The options every metric takes, and their checks. */
 import * as tf from '@tensorflow/tfjs-core';
+import { assertTensor } from '../core/assert';
 import { type ClassIndex, classIndexPerImage } from '../core/class-index';
 import { positiveIntegerOption } from '../core/options';
 import { type Random, mixSeed, mulberry32 } from '../demo/prng';
@@ -36,9 +37,9 @@ export interface MetricInputs {
  * @throws GradCamError `BAD_INPUT`, `SHAPE_MISMATCH`, `BAD_CLASS_INDEX` or `BAD_OPTION`.
  */
 export function checkMetricInputs(images: unknown, heatmaps: unknown, options: MetricOptions): MetricInputs {
-  if (!(images instanceof tf.Tensor) || images.rank !== 4 || images.shape[0] === 0) {
-    const got = images instanceof tf.Tensor ? `shape ${formatShape(images.shape)}` : typeof images;
-    throw new GradCamError('BAD_INPUT', `images must be a tensor [N,H,W,C] with N ≥ 1, as fed to the model; got ${got}.`);
+  assertTensor(images, 'images', '[N,H,W,C]');
+  if (images.rank !== 4 || images.shape[0] === 0) {
+    throw new GradCamError('BAD_INPUT', `images must be a tensor [N,H,W,C] with N ≥ 1, as fed to the model; got shape ${formatShape(images.shape)}.`);
   }
   const [batch, height, width, channels] = images.shape;
   if (!(heatmaps instanceof tf.Tensor) || heatmaps.rank !== 3 || heatmaps.shape.some((d: number, i: number) => d !== images.shape[i])) {

@@ -4,6 +4,7 @@
  * class score with the original's.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { assertTensor } from '../core/assert';
 import type { Random } from '../demo/prng';
 import { GradCamError, formatShape } from '../errors';
 import { mean } from './confidence';
@@ -143,10 +144,8 @@ export async function roadCombined(model: MetricModel, images: tf.Tensor4D, heat
  * @throws GradCamError `BAD_INPUT`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT` or `BAD_OPTION`.
  */
 export async function noisyLinearImpute(image: tf.Tensor3D, removed: tf.Tensor2D, options: ImputeOptions = {}): Promise<tf.Tensor3D> {
-  if (!(image instanceof tf.Tensor) || image.rank !== 3) {
-    const got = image instanceof tf.Tensor ? `shape ${formatShape(image.shape)}` : typeof image;
-    throw new GradCamError('BAD_INPUT', `image must be a tensor [H,W,C], got ${got}.`);
-  }
+  assertTensor(image, 'image', '[H,W,C]');
+  if (image.rank !== 3) throw new GradCamError('BAD_INPUT', `image must be a tensor [H,W,C], got shape ${formatShape(image.shape)}.`);
   const [height, width, channels] = image.shape;
   if (!(removed instanceof tf.Tensor) || removed.rank !== 2 || removed.shape[0] !== height || removed.shape[1] !== width) {
     const got = removed instanceof tf.Tensor ? formatShape(removed.shape) : typeof removed;

@@ -34,6 +34,7 @@ describe('preprocessInput', () => {
     expectGradCamError(() => preprocessInput(image, 'bgr' as PreprocessMode), 'BAD_OPTION', /caffe, tf, torch, none/);
     const grey = tf.zeros([2, 2, 1]) as tf.Tensor3D;
     expectGradCamError(() => preprocessInput(grey, 'tf'), 'BAD_INPUT', /\[2,2,1\]/);
+    expectGradCamError(() => preprocessInput(null as unknown as tf.Tensor3D, 'tf'), 'BAD_INPUT', /must be a tf\.Tensor/);
     tf.dispose([image, grey]);
   });
 });

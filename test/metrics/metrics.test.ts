@@ -200,6 +200,7 @@ describe('bad input rejects with a GradCamError and leaks nothing', () => {
   const cases: Array<[string, () => Promise<unknown>, string]> = [
     ['heatmaps of the wrong shape', () => metrics.confidenceChange(asFunction, t(image([1, 1, 1, 1])), t(tf.zeros([1, 3, 2])) as tf.Tensor3D, { classIndex: 0 }), 'SHAPE_MISMATCH'],
     ['heatmaps without a batch axis', () => metrics.road(asFunction, t(image([1, 1, 1, 1])), t(tf.zeros([2, 2])) as unknown as tf.Tensor3D, { classIndex: 0, percentiles: 50, order: 'most-relevant-first' }), 'SHAPE_MISMATCH'],
+    ['images of strings', () => metrics.confidenceChange(asFunction, t(tf.tensor4d(['a', 'b', 'c', 'd'] as unknown as number[], [1, 2, 2, 1], 'string' as never)), t(tf.ones([1, 2, 2])) as tf.Tensor3D, { classIndex: 0 }), 'BAD_INPUT'],
     ['images of rank 3', () => metrics.deletion(asFunction, t(tf.zeros([2, 2, 1])) as unknown as tf.Tensor4D, t(tf.zeros([1, 2, 2])) as tf.Tensor3D, { classIndex: 0 }), 'BAD_INPUT'],
     ['a class out of range (function)', () => metrics.averageDrop(asFunction, t(image([1, 1, 1, 1])), t(tf.ones([1, 2, 2])) as tf.Tensor3D, { classIndex: 2 }), 'BAD_CLASS_INDEX'],
     ['a class out of range (LayersModel)', () => metrics.roadCombined(layers, t(image([1, 1, 1, 1])), t(tf.ones([1, 2, 2])) as tf.Tensor3D, { classIndex: 5 }), 'BAD_CLASS_INDEX'],
