@@ -8,6 +8,7 @@
  *   --python=PATH       the Python with torch and torchvision (default /usr/bin/python3)
  *   --images=N          images per run (default 32)
  *   --networks=A,B      default VGG16,MobileNetV2
+ *   --rounds=N          pool runs of each worker count, alternated (default 2); medians reported
  *   --out=FILE          also write the table there
  *
  * Needs `npm run build` (the pool runs dist/pool-worker.js).
@@ -20,7 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mobileNetV2, vgg16 } from './models';
-import { builtNode, cliSplit, poolFixture, timePool } from './pool';
+import { type PoolTiming, cliSplit, poolFixture, timePool } from './pool';
 
 tf.env().set('PROD', true);
 
@@ -37,9 +38,14 @@ const BUILDERS: Record<string, () => tfl.LayersModel> = { VGG16: vgg16, MobileNe
 interface Row {
   readonly network: string;
   readonly who: string;
-  readonly msPerImage: number;
-  readonly imagesPerSecond: number;
+  /** Images per second after warm-up (torch: after one warm-up image; the pool: after every worker's first image). */
+  readonly steady: number;
+  /** The pool's whole run, workers' start and model load included. */
+  readonly whole?: { readonly seconds: number; readonly imagesPerSecond: number };
 }
+
+const rounds = Number(args.get('rounds') ?? 2);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** pytorch-grad-cam's rows, from bench/pytorch-grad-cam/time_gradcam.py. */
 function pytorchRows(pgc: string): { rows: Row[]; versions: string } {
@@ -56,8 +62,7 @@ function pytorchRows(pgc: string): { rows: Row[]; versions: string } {
     rows: result.rows.map((r) => ({
       network: r.network,
       who: `pytorch-grad-cam GradCAM, ${r.threads} torch thread${r.threads > 1 ? 's' : ''} (forward alone ${r.forwardMs.toFixed(0)} ms)`,
-      msPerImage: r.msPerImage,
-      imagesPerSecond: r.imagesPerSecond,
+      steady: r.imagesPerSecond,
     })),
   };
 }
@@ -77,25 +82,45 @@ async function main(): Promise<void> {
     say(`pytorch-grad-cam 084273b, ${torch.versions}.`);
     rows.push(...torch.rows);
   }
-  const node = await builtNode();
   for (const network of networks) {
     const model = BUILDERS[network]();
     const fixture = await poolFixture(model, images);
     const split = await cliSplit(model, fixture.images[0], 3);
     model.dispose();
     say(`${network}, one image through the command's steps (--jobs 1, wasm, medians of 3): read ${split.read.toFixed(0)} ms, explain ${split.explain.toFixed(0)} ms, write the two PNGs ${split.write.toFixed(0)} ms.`);
-    for (const workers of [1, 2]) {
-      const t = await timePool(node, fixture.modelPath, fixture.images, workers);
-      rows.push({ network, who: `tfjs-gradcam explainInWorkers (wasm), ${workers} worker${workers > 1 ? 's' : ''} (= --jobs ${workers}; start and model load included)`, ...t });
+    // 1 and 2 workers alternated, `rounds` times: a slow spell of the machine hits both.
+    const runs = new Map<number, PoolTiming[]>([[1, []], [2, []]]);
+    for (let r = 0; r < rounds; r++) {
+      for (const workers of [1, 2]) {
+        const t = timePool(fixture.modelPath, fixture.images, workers);
+        runs.get(workers)?.push(t);
+        say(`  round ${r + 1}, ${workers} worker${workers > 1 ? 's' : ''}: ${t.seconds.toFixed(1)} s in all (${t.imagesPerSecond.toFixed(2)} images/s), first result after ${t.firstResult.toFixed(1)} s, then ${t.steadyImagesPerSecond.toFixed(2)} images/s`);
+      }
     }
+    for (const [workers, ts] of runs) {
+      rows.push({
+        network,
+        who: `tfjs-gradcam explainInWorkers (wasm), ${workers} worker${workers > 1 ? 's' : ''} (= --jobs ${workers})`,
+        steady: median(ts.map((t) => t.steadyImagesPerSecond)),
+        whole: { seconds: median(ts.map((t) => t.seconds)), imagesPerSecond: median(ts.map((t) => t.imagesPerSecond)) },
+      });
+    }
+    const ratio = (f: (t: PoolTiming) => number): string => {
+      const per = runs.get(1)?.map((one, i) => f(runs.get(2)?.[i] as PoolTiming) / f(one)) ?? [];
+      return `${per.map((x) => x.toFixed(2)).join(', ')} (median ${median(per).toFixed(2)})`;
+    };
+    say(`${network}, 2 workers / 1 worker, round by round: after every worker's first image ${ratio((t) => t.steadyImagesPerSecond)}; whole run ${ratio((t) => t.imagesPerSecond)}.`);
     fs.rmSync(fixture.dir, { recursive: true, force: true });
   }
   say(`Load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}.`);
   say();
-  say(`| network | who, ${images} images of 224×224 | ms per image | images/s |`);
+  say(`| network | who, ${images} images of 224×224 | images/s after warm-up | whole run, start included: s (images/s) |`);
   say('|---|---|---:|---:|');
   for (const network of networks) {
-    for (const r of rows.filter((x) => x.network === network)) say(`| ${network} | ${r.who} | ${r.msPerImage.toFixed(0)} | ${r.imagesPerSecond.toFixed(2)} |`);
+    for (const r of rows.filter((x) => x.network === network)) {
+      const whole = r.whole === undefined ? 'not timed (model built and warmed up first)' : `${r.whole.seconds.toFixed(1)} (${r.whole.imagesPerSecond.toFixed(2)})`;
+      say(`| ${network} | ${r.who} | ${r.steady.toFixed(2)} | ${whole} |`);
+    }
   }
   const out = args.get('out');
   if (out !== undefined) fs.writeFileSync(out, `${lines.join('\n')}\n`);

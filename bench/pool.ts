@@ -1,8 +1,9 @@
 /**
  * The worker pool's throughput and the command's per-image split, for `npm run bench` and
  * bench/compare-pytorch-grad-cam.ts. The pool runs from the built package (dist/node.js, with
- * dist/pool-worker.js beside it): run `npm run build` first.
+ * dist/pool-worker.js beside it) in a child process: run `npm run build` first.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,14 +13,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { GradCam, applyColormap, blend } from '../src';
 import { readImage, saveLayersModelToDir, writeImage } from '../src/node';
-import type * as NodeEntry from '../src/node';
-
-/** The built tfjs-gradcam/node: the pool needs its built worker script. */
-export async function builtNode(): Promise<typeof NodeEntry> {
-  const file = fileURLToPath(new URL('../dist/node.js', import.meta.url));
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first.`);
-  return (await import(file)) as typeof NodeEntry;
-}
 
 /** A model.json of `model` and `count` seeded random 224×224 PNGs, in a fresh temporary folder. */
 export async function poolFixture(model: tfl.LayersModel, count: number): Promise<{ modelPath: string; images: string[]; dir: string }> {
@@ -35,14 +28,39 @@ export async function poolFixture(model: tfl.LayersModel, count: number): Promis
   return { modelPath, images, dir };
 }
 
-/** One pool run: wall time from the call (workers start, load the model, explain all) to the end. */
-export async function timePool(node: typeof NodeEntry, modelPath: string, images: readonly string[], workers: number): Promise<{ seconds: number; imagesPerSecond: number; msPerImage: number }> {
-  const start = performance.now();
-  const run = await node.explainInWorkers(images, { model: modelPath, workers, backend: 'wasm' });
-  const seconds = (performance.now() - start) / 1000;
-  const failed = run.results.filter((r) => !r.ok).length;
-  if (failed > 0) throw new Error(`${failed} images failed in the pool`);
-  return { seconds, imagesPerSecond: images.length / seconds, msPerImage: (1000 * seconds) / images.length };
+/** One pool run, timed. */
+export interface PoolTiming {
+  /** From the call (workers start, load the model) to the last result. */
+  readonly seconds: number;
+  /** `images / seconds`: the whole run, start-up included. */
+  readonly imagesPerSecond: number;
+  readonly msPerImage: number;
+  /** When the first result came. */
+  readonly firstResult: number;
+  /**
+   * Images per second once every worker has finished its first image (from the workers-th
+   * result to the last): the pool's throughput without its fixed start-up (workers' start,
+   * model load, each worker's slower first image).
+   */
+  readonly steadyImagesPerSecond: number;
+}
+
+/**
+ * One pool run of the built package (dist/node.js) in a fresh plain `node` process
+ * (bench/pool-timer.mjs), as a user of the package runs it: no tsx hooks in the workers.
+ */
+export function timePool(modelPath: string, images: readonly string[], workers: number): PoolTiming {
+  const node = fileURLToPath(new URL('../dist/node.js', import.meta.url));
+  if (!fs.existsSync(node)) throw new Error(`${node} is missing: run \`npm run build\` first.`);
+  const timer = fileURLToPath(new URL('./pool-timer.mjs', import.meta.url));
+  const stdout = execFileSync(process.execPath, [timer, JSON.stringify({ node, model: modelPath, images, workers })], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const run = JSON.parse(stdout.trim().split('\n').pop() as string) as { seconds: number; ends: number[]; failed: number; tensorsLeft: number[] };
+  if (run.failed > 0) throw new Error(`${run.failed} images failed in the pool`);
+  if (run.tensorsLeft.some((n) => n !== 0)) throw new Error(`the pool's workers left tensors: ${run.tensorsLeft.join(', ')}`);
+  const n = images.length;
+  const started = Math.min(workers, n); // the result after which every worker has had its first image
+  const steadyImagesPerSecond = n > started ? (n - started) / (run.ends[n - 1] - run.ends[started - 1]) : NaN;
+  return { seconds: run.seconds, imagesPerSecond: n / run.seconds, msPerImage: (1000 * run.seconds) / n, firstResult: run.ends[0], steadyImagesPerSecond };
 }
 
 /**

@@ -7,6 +7,7 @@ import { GradCamError } from './errors';
 import { type MapSettings, type TargetFunction, type Targets, layerMaps, targetsOf } from './explain';
 import { METHODS } from './methods';
 import { CAM_METHODS, type CamMethodName } from './methods/method';
+import { kernelCachingOf } from './model/dense-head';
 import { type ExplainableModel, splitExplainable } from './model/explainable';
 import type { OtherInputs } from './model/feeds';
 import type { ReshapeTransform } from './model/reshape';
@@ -29,13 +30,16 @@ export interface GradCamOptions {
    */
   layerName?: string | readonly string[];
   /**
-   * Keep transposed copies of the Dense kernels after the target layer(s) (default true; in a
-   * GraphModel, of its dense `MatMul` nodes on every path to the scores): the
-   * backward pass then costs about as much as the forward pass of those layers, at the price of
-   * their memory once more (VGG16: +494 MB, MobileNetV2: +5 MB). Set false to save that memory.
-   * Either way, call {@link GradCam.dispose} when done with the explainer.
+   * Keep transposed copies of the Dense kernels after the target layer(s) (in a GraphModel, of
+   * its dense `MatMul` nodes on every path to the scores): the backward pass then costs about as
+   * much as the forward pass of those layers, at the price of their memory once more.
+   * `'auto'` (default): kernels of at most 2²² weights (16 MB; MobileNetV2's head: +5 MB) — a
+   * bigger kernel's copy takes seconds to make and to repack on its first use (VGG16's fc1 and
+   * fc2: +477 MB, 3–6 s) for a gain (VGG16: ~35 ms an explanation on wasm) that pays back only
+   * after a hundred or more explanations. `true`: every kernel (long-running explainers of big
+   * heads); `false`: none. Either way, call {@link GradCam.dispose} when done with the explainer.
    */
-  cacheTransposedKernels?: boolean;
+  cacheTransposedKernels?: boolean | 'auto';
   /** The image input, one of `model.inputNames`; needed when the model has several inputs. */
   inputName?: string;
   /**
@@ -168,7 +172,7 @@ export class GradCam {
     const names = options.layerName === undefined ? [undefined] : ([] as Array<string | undefined>).concat(options.layerName);
     if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
     const { inputName, outputName, reshapeTransform } = options;
-    const cacheTransposedKernels = options.cacheTransposedKernels ?? true;
+    const cacheTransposedKernels = kernelCachingOf(options.cacheTransposedKernels, 'auto');
     const splits: ModelSplit[] = [];
     try {
       for (const name of names) splits.push(splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));

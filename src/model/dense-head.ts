@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { GradCamError } from '../errors';
 import type { Layer } from './graph';
 import { activationName, hasFinalActivation } from './score';
 
@@ -10,8 +11,32 @@ import { activationName, hasFinalActivation } from './score';
  * backend that product is ~6× slower than the forward one (VGG16's fc1: 94 ms vs 16 ms). Here
  * the layer's forward is the same fused product, its backward returns only the input gradient
  * (`dy·Wᵀ`, masked by the ReLU), nothing is copied, and `Wᵀ` comes from a cache when there is
- * one, which makes the backward product as fast as the forward one.
+ * one, which makes the backward product as fast as the forward one (see {@link KernelCaching}).
  */
+
+/**
+ * Which Dense kernels keep a transposed copy: all (`true`), none (`false`), or (`'auto'`) those
+ * of at most {@link AUTO_CACHE_MAX_WEIGHTS} weights. A copy makes each backward product ~1.5×
+ * faster on wasm, but making it costs far more than one product: the transpose, then XNNPACK
+ * repacking the copy on its first use (VGG16's fc1, 25088×4096: 1.4 s + 1.2–5 s, and +822 MB),
+ * worth it only after a hundred or more explanations. Small kernels pay back within a few.
+ */
+export type KernelCaching = boolean | 'auto';
+
+/** The largest kernel `'auto'` caches: 2²² weights (16 MB of float32). */
+export const AUTO_CACHE_MAX_WEIGHTS = 2 ** 22;
+
+/** Checks a `cacheTransposedKernels` option; undefined gives `fallback`. */
+export function kernelCachingOf(value: unknown, fallback: KernelCaching): KernelCaching {
+  if (value === undefined) return fallback;
+  if (value === true || value === false || value === 'auto') return value;
+  throw new GradCamError('BAD_OPTION', `cacheTransposedKernels must be true, false or 'auto', got ${JSON.stringify(value) ?? String(value)}.`);
+}
+
+/** Whether `kernel` gets a cached `Wᵀ` under `caching`. */
+export function cachesKernel(kernel: tf.Tensor, caching: KernelCaching): boolean {
+  return caching === 'auto' ? kernel.size <= AUTO_CACHE_MAX_WEIGHTS : caching;
+}
 
 /** Transposed Dense kernels, one per layer, refreshed when the layer's weights change. */
 export interface KernelCache {
@@ -36,11 +61,11 @@ export function isFastDense(layer: Layer, inputs: readonly tf.Tensor[], dropSoft
 }
 
 /**
- * Builds a cache of `Wᵀ` for the given Dense layers (the transposes run now, once). Each
- * lookup checks that the kernel is still the one transposed (a `setWeights` or a training
- * step replaces its data) and transposes again if not.
+ * Builds a cache of `Wᵀ` for the given Dense layers whose kernels `caching` selects (the
+ * transposes run now, once). Each lookup checks that the kernel is still the one transposed (a
+ * `setWeights` or a training step replaces its data) and transposes again if not.
  */
-export function createKernelCache(layers: readonly Layer[]): KernelCache {
+export function createKernelCache(layers: readonly Layer[], caching: KernelCaching): KernelCache {
   const entries = new Map<Layer, { source: object; transposed: tf.Tensor2D }>();
   const refresh = (layer: Layer): tf.Tensor2D => {
     const kernel = layer.getWeights()[0] as tf.Tensor2D; // live: never disposed here
@@ -51,7 +76,7 @@ export function createKernelCache(layers: readonly Layer[]): KernelCache {
     entries.set(layer, { source: kernel.dataId, transposed });
     return transposed;
   };
-  layers.filter((l) => l.getClassName() === 'Dense').forEach(refresh);
+  layers.filter((l) => l.getClassName() === 'Dense' && cachesKernel(l.getWeights()[0], caching)).forEach(refresh);
   return {
     transposed: (layer) => (entries.has(layer) ? refresh(layer) : undefined),
     dispose: () => {
@@ -97,12 +122,22 @@ export function denseWithInputGradient(x: tf.Tensor2D, { kernel, bias, activatio
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const dz = activation === 'relu' ? tf.where(tf.greater(saved[0], 0), dy, tf.zerosLike(dy)) : dy;
-          return transposed === undefined
-            ? tf.matMul(dz as tf.Tensor2D, kernel, false, true)
-            : tf.matMul(dz as tf.Tensor2D, transposed);
+          const dz = (activation === 'relu' ? tf.where(tf.greater(saved[0], 0), dy, tf.zerosLike(dy)) : dy) as tf.Tensor2D;
+          return transposed === undefined ? productWithTransposed(dz, kernel) : tf.matMul(dz, transposed);
         }),
     };
   });
   return dense(x) as tf.Tensor2D;
+}
+
+/**
+ * `dz·Wᵀ` without a transposed copy, as `(W·dzᵀ)ᵀ`: `W` is then the streamed operand, which
+ * XNNPACK (wasm) uses as it is, where `matMul(dz, W, false, true)` falls back to a naive loop
+ * (VGG16's fc1: 73 ms against 182 ms; the same values).
+ */
+function productWithTransposed(dz: tf.Tensor2D, kernel: tf.Tensor2D): tf.Tensor2D {
+  const [rows, out] = dz.shape;
+  const dzT = rows === 1 ? tf.reshape(dz, [out, 1]) : tf.transpose(dz);
+  const product = tf.matMul(kernel, dzT as tf.Tensor2D);
+  return (rows === 1 ? tf.reshape(product, [1, kernel.shape[0]]) : tf.transpose(product)) as tf.Tensor2D;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type DenseWeights, denseWithInputGradient } from './dense-head';
+import { type DenseWeights, type KernelCaching, cachesKernel, denseWithInputGradient } from './dense-head';
 import { type GraphModelLike, type GraphNode, dataInputs, dominates, downstreamOf, nodeNameOf, skipInputs } from './graph-model';
 import { runGraph } from './graph-run';
 import type { GraphFacts } from './graph-targets';
@@ -13,7 +13,7 @@ import type { GraphFacts } from './graph-targets';
  * is 25088×4096) and multiplies by the transposed kernel, which wasm does several times slower
  * than the forward product; and recording any MatMul on the gradient tape copies its kernel. Run
  * here, the same fused forward product gives the same values, and the backward pass is one
- * product with a cached `Wᵀ`.
+ * product with `W` (with a cached `Wᵀ` where `KernelCaching` says so).
  */
 
 /** A dense node every path of the head goes through, cut out of the graph. */
@@ -40,9 +40,9 @@ export interface DenseCuts {
  * head reads nothing from before it but the tensors fed to every run (`fed`: those that skip
  * over the target).
  *
- * @param cacheTransposed Keep `Wᵀ` of each kernel (memory for speed, as `cacheTransposedKernels`).
+ * @param caching Which kernels keep a `Wᵀ` (memory for speed, as `cacheTransposedKernels`).
  */
-export function denseCuts(model: GraphModelLike, facts: GraphFacts, head: readonly GraphNode[], target: string, fed: readonly string[], cacheTransposed: boolean): DenseCuts {
+export function denseCuts(model: GraphModelLike, facts: GraphFacts, head: readonly GraphNode[], target: string, fed: readonly string[], caching: KernelCaching): DenseCuts {
   const scores = nodeNameOf(facts.scores);
   const fedNames = new Set(fed);
   const cuts: DenseCut[] = [];
@@ -53,10 +53,10 @@ export function denseCuts(model: GraphModelLike, facts: GraphFacts, head: readon
     if (!reads.every((name) => fedNames.has(name))) continue;
     cuts.push({ node: node.name, input: dataInputs(node)[0], weights });
   }
-  const transposed = cacheTransposed ? cuts.map((c) => tf.keep(tf.transpose(c.weights.kernel))) : [];
+  const transposed = cuts.map((c) => (cachesKernel(c.weights.kernel, caching) ? tf.keep(tf.transpose(c.weights.kernel)) : undefined));
   return {
-    cuts: cuts.map((c, i) => (cacheTransposed ? { ...c, weights: { ...c.weights, transposed: transposed[i] } } : c)),
-    dispose: () => tf.dispose(transposed),
+    cuts: cuts.map((c, i) => (transposed[i] === undefined ? c : { ...c, weights: { ...c.weights, transposed: transposed[i] } })),
+    dispose: () => tf.dispose(transposed.filter((t) => t !== undefined)),
   };
 }
 

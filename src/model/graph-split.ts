@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectRows } from '../core/rows';
 import { GradCamError } from '../errors';
+import { kernelCachingOf } from './dense-head';
 import { featurePass } from './feature-pass';
 import { type GraphModelLike, type GraphNode, dataInputs, downstreamOf, nodeNameOf, skipInputs } from './graph-model';
 import { type DenseCut, denseCuts, runThroughCuts } from './graph-dense';
@@ -22,12 +23,13 @@ import type { FeaturePass, ModelSplit } from './split-model';
  * @throws GradCamError `UNSUPPORTED_MODEL`, `UNKNOWN_LAYER`, `NOT_A_FEATURE_MAP` or
  *   `NO_FEATURE_MAP_LAYER`.
  */
-export function splitGraphModel(model: GraphModelLike, nodeName?: string, { cacheTransposedKernels = false }: GraphSplitOptions = {}): ModelSplit {
+export function splitGraphModel(model: GraphModelLike, nodeName?: string, options: GraphSplitOptions = {}): ModelSplit {
+  const caching = kernelCachingOf(options.cacheTransposedKernels, false);
   const facts = graphFacts(model);
   const target = resolveTargetNode(facts, nodeName);
   const head = downstreamOf(facts.order, target);
   const skips = skipInputs(facts.order, head, target);
-  const dense = denseCuts(model, facts, head, target, skips, cacheTransposedKernels);
+  const dense = denseCuts(model, facts, head, target, skips, caching);
   return {
     layerName: target,
     inputShape: facts.inputShape,
@@ -41,8 +43,8 @@ export function splitGraphModel(model: GraphModelLike, nodeName?: string, { cach
 
 /** Options of {@link splitGraphModel}. */
 export interface GraphSplitOptions {
-  /** Keep the transposed kernels of the head's dense nodes (faster gradients; memory). */
-  readonly cacheTransposedKernels?: boolean;
+  /** Keep the transposed kernels of the head's dense nodes (faster gradients; memory), as `SplitOptions.cacheTransposedKernels`. */
+  readonly cacheTransposedKernels?: boolean | 'auto';
 }
 
 /** Where a split cuts: the target node, the tensors that skip over it, the head's dense cuts. */

@@ -34,7 +34,8 @@ export function toInputBatch(input: unknown, modelInputShape: ReadonlyArray<numb
   if (input.dtype === 'string' || input.dtype === 'complex64') {
     throw new GradCamError('BAD_INPUT', `input must be numeric, got dtype ${input.dtype}.`);
   }
-  return tf.tidy(() => tf.cast(tf.reshape(input, shape), 'float32') as tf.Tensor4D);
+  // A float32 input needs no copy (a Cast copies on wasm): the reshape is a new handle on its data.
+  return tf.tidy(() => (input.dtype === 'float32' ? tf.reshape(input, shape) : tf.cast(tf.reshape(input, shape), 'float32')) as tf.Tensor4D);
 }
 
 function describe(x: unknown): string {

@@ -7,7 +7,7 @@ import { featurePass } from './feature-pass';
 import { type ModelPorts, type OtherInputs, otherInputBatches, resolvePorts, withImages } from './feeds';
 import { toInputBatch } from './input';
 import { resolveTargetLayer } from './layers';
-import { type KernelCache, createKernelCache } from './dense-head';
+import { type KernelCache, createKernelCache, kernelCachingOf } from './dense-head';
 import { type ReshapeTransform, type TokenGrid, planTokenGrid } from './reshape';
 import {
   type HeadOptions,
@@ -83,13 +83,14 @@ export interface ModelSplit {
 /** Options of {@link splitModel}. */
 export interface SplitOptions {
   /**
-   * Keep a transposed copy of each Dense kernel after the target layer (default false), so that
-   * the backward pass multiplies by `Wᵀ` as fast as the forward pass by `W`. Costs the memory of
-   * those kernels once more (VGG16's head: +494 MB; MobileNetV2's: +5 MB); worth it on wasm,
-   * where the transposed product is several times slower. The copies follow weight updates.
-   * Call `dispose()` on the split to free them.
+   * Keep a transposed copy of Dense kernels after the target layer (default false), so that the
+   * backward pass multiplies by `Wᵀ` as fast as the forward pass by `W` (wasm: ~1.5× faster
+   * backward products). `true`: every kernel; `'auto'`: kernels of at most 2²² weights (16 MB),
+   * whose copies pay back within a few explanations — a big one's copy costs seconds to make and
+   * to repack on first use (VGG16's fc1: 411 MB) and pays back only after a hundred or more.
+   * The copies follow weight updates. Call `dispose()` on the split to free them.
    */
-  cacheTransposedKernels?: boolean;
+  cacheTransposedKernels?: boolean | 'auto';
   /** The image input, one of `model.inputNames`; needed when the model has several inputs. */
   inputName?: string;
   /** The output to explain, one of `model.outputNames`; needed when the model has several outputs. */
@@ -137,7 +138,8 @@ export function splitModel(model: LayersModel, layerName?: string, options: Spli
   }
   const grid = transform === undefined ? undefined : planTokenGrid(transform, targetCall(planned).outputs[0].shape, target.path);
   const plan = grid === undefined ? planned : withGrid(planned, grid);
-  const kernels = options.cacheTransposedKernels ? createKernelCache(headLayers(plan)) : undefined;
+  const caching = kernelCachingOf(options.cacheTransposedKernels, false);
+  const kernels = caching === false ? undefined : createKernelCache(headLayers(plan), caching);
   return {
     layerName: target.path,
     inputShape,

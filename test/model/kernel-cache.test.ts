@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { GradCam } from '../../src';
+import { GradCam, splitModel } from '../../src';
+import { expectGradCamError } from '../helpers/expect';
 import { conv, dense, randomImages } from '../helpers/models';
 
 /** A conv net with a flatten → Dense(relu) → Dense(softmax) head, the case the cache speeds up. */
@@ -99,6 +100,41 @@ describe('the transposed-kernel cache', () => {
     batch.dispose();
     g.dispose();
     x.dispose();
+    m.dispose();
+  });
+
+  it("'auto' (the default) caches kernels of at most 2²² weights, and the uncached product gives the same maps", () => {
+    // fc: 256 × 16385 = 4 194 560 weights, just over 2²² = 4 194 304; predictions: 16385 × 3.
+    const m = tfl.sequential({
+      layers: [tfl.layers.inputLayer({ inputShape: [8, 8, 3] }), conv('conv', 4), tfl.layers.flatten({ name: 'flatten' }), dense('fc', 16385, 'relu'), dense('predictions', 3)],
+    });
+    const before = tf.memory().numTensors;
+    const auto = new GradCam(m, { layerName: 'conv' });
+    expect(tf.memory().numTensors).toBe(before + 1); // Wᵀ of predictions only
+    const all = new GradCam(m, { layerName: 'conv', cacheTransposedKernels: true });
+    expect(tf.memory().numTensors).toBe(before + 3); // and of fc
+    for (const x of [randomImages(1), randomImages(3)]) {
+      for (const classIndex of [0, 2]) {
+        const [a, b] = [auto.explain(x, { classIndex }), all.explain(x, { classIndex })];
+        const scale = tf.tidy(() => tf.max(tf.abs(b.cam)).dataSync()[0]);
+        expect(maxDiff(a.cam, b.cam)).toBeLessThanOrEqual(1e-6 * scale);
+        expect(maxDiff(a.heatmap, b.heatmap)).toBeLessThan(1e-6);
+        [a, b].forEach((r) => r.dispose());
+      }
+      x.dispose();
+    }
+    auto.dispose();
+    all.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
+  it('rejects a cacheTransposedKernels that is not true, false or auto', () => {
+    const m = model();
+    for (const bad of ['yes', 1, null]) {
+      expectGradCamError(() => new GradCam(m, { cacheTransposedKernels: bad as unknown as boolean }), 'BAD_OPTION', /true, false or 'auto'/);
+      expectGradCamError(() => splitModel(m, 'conv', { cacheTransposedKernels: bad as unknown as boolean }), 'BAD_OPTION', /true, false or 'auto'/);
+    }
     m.dispose();
   });
 });
