@@ -33,11 +33,12 @@ export interface GradCamOptions {
    * Keep transposed copies of the Dense kernels after the target layer(s) (in a GraphModel, of
    * its dense `MatMul` nodes on every path to the scores): the backward pass then costs about as
    * much as the forward pass of those layers, at the price of their memory once more.
-   * `'auto'` (default): kernels of at most 2²² weights (16 MB; MobileNetV2's head: +5 MB) — a
-   * bigger kernel's copy takes seconds to make and to repack on its first use (VGG16's fc1 and
-   * fc2: +477 MB, 3–6 s) for a gain (VGG16: ~35 ms an explanation on wasm) that pays back only
-   * after a hundred or more explanations. `true`: every kernel (long-running explainers of big
-   * heads); `false`: none. Either way, call {@link GradCam.dispose} when done with the explainer.
+   * `true` (default): every kernel (VGG16: +494 MB; MobileNetV2: +5 MB) — the fastest
+   * explainer for many images. `'auto'`: kernels of at most 2²² weights (16 MB) only — for a
+   * few images: a bigger kernel's copy takes seconds to make and for wasm to repack on its first
+   * use (VGG16's fc1 and fc2: 3–6 s, +822 MB of wasm memory) and pays back only after about a
+   * hundred explanations (VGG16 on wasm: ~5–8% slower each without it). `false`: none. The worker
+   * pool and the command choose by the number of images. Call {@link GradCam.dispose} when done.
    */
   cacheTransposedKernels?: boolean | 'auto';
   /** The image input, one of `model.inputNames`; needed when the model has several inputs. */
@@ -172,7 +173,7 @@ export class GradCam {
     const names = options.layerName === undefined ? [undefined] : ([] as Array<string | undefined>).concat(options.layerName);
     if (names.length === 0) throw new GradCamError('BAD_OPTION', 'layerName must name at least one layer.');
     const { inputName, outputName, reshapeTransform } = options;
-    const cacheTransposedKernels = kernelCachingOf(options.cacheTransposedKernels, 'auto');
+    const cacheTransposedKernels = kernelCachingOf(options.cacheTransposedKernels, true);
     const splits: ModelSplit[] = [];
     try {
       for (const name of names) splits.push(splitExplainable(model, name, { cacheTransposedKernels, inputName, outputName, reshapeTransform }));

@@ -8,8 +8,9 @@ import { applyColormap } from '../core/colormap';
 import { type PreprocessMode, preprocessInput } from '../core/preprocess';
 import { bilinearResize } from '../core/resize';
 import { GradCamError, formatShape } from '../errors';
-import { GradCam, type GradCamResult } from '../gradcam';
+import { GradCam, type GradCamOptions, type GradCamResult } from '../gradcam';
 import type { LoadedGraphModel } from '../load/graph-load';
+import { cachingForRun } from '../model/dense-head';
 import { isGraphModel } from '../model/graph-model';
 import { graphFacts } from '../model/graph-targets';
 import { loadModelFromFile } from '../node/file-io';
@@ -77,7 +78,9 @@ const RUN_ERRORS = new Set(['UNSUPPORTED_MODEL', 'BAD_OPTION', 'UNKNOWN_LAYER', 
 export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> {
   const started = performance.now();
   const items = await collectInputs(args.inputs);
-  const setup = await prepare(args, io);
+  const jobs = Math.min(args.jobs ?? defaultWorkerCount(), items.length);
+  // With --jobs, this setup only checks the options: the workers explain.
+  const setup = await prepare(args, io, jobs > 1 ? 0 : items.length);
   if (setup === undefined) return 1;
   try {
     await fs.mkdir(args.out, { recursive: true });
@@ -122,7 +125,6 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
     progress.redraw();
     return true;
   };
-  const jobs = Math.min(args.jobs ?? defaultWorkerCount(), items.length);
   try {
     if (jobs > 1) {
       // The workers load their own copies: this one only checked the options.
@@ -189,7 +191,7 @@ async function explainOnWorkers(
   const waiting = new Map<number, JobOutcome<ImageResult>>();
   let next = 0;
   let finished = 0;
-  const init: CliWorkerInit = { args, backend: tf.getBackend() as BackendName };
+  const init: CliWorkerInit = { args, backend: tf.getBackend() as BackendName, share: Math.ceil(items.length / jobs) };
   await runPool<CliJob, ImageResult>({
     script: builtScript('cli-worker', thisFile()),
     workers: jobs,
@@ -212,9 +214,9 @@ async function explainOnWorkers(
 }
 
 /** Loads the model and labels and checks the options against them; undefined after reporting a failure. */
-async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined> {
+async function prepare(args: ExplainArgs, io: CliIO, explanations: number): Promise<Setup | undefined> {
   try {
-    return await makeSetup(args);
+    return await makeSetup(args, explanations);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     report(io, messageOf(err));
@@ -224,12 +226,13 @@ async function prepare(args: ExplainArgs, io: CliIO): Promise<Setup | undefined>
 
 /**
  * Loads the model (and labels) and checks the options against them: in the main thread, and
- * once in each worker with --jobs.
+ * once in each worker with --jobs. `explanations`: about how many images this setup will explain
+ * (0: none, an option check), which decides the explainer's kernel caching.
  *
  * @throws UsageError for an option the model contradicts; GradCamError for a model that cannot
  *   be loaded or explained.
  */
-export async function makeSetup(args: ExplainArgs): Promise<Setup> {
+export async function makeSetup(args: ExplainArgs, explanations: number): Promise<Setup> {
   let model: CliModel;
   let labels: readonly string[] | undefined;
   if (args.model !== undefined) {
@@ -246,7 +249,7 @@ export async function makeSetup(args: ExplainArgs): Promise<Setup> {
     if (args.topK !== undefined && args.topK > numClasses) {
       throw new UsageError(`--top-k must be at most ${numClasses}, the number of classes of the model (got ${args.topK}).`);
     }
-    const explainer = makeExplainer(model, args.layers, args.output);
+    const explainer = makeExplainer(model, { layerName: args.layers, outputName: args.output, cacheTransposedKernels: cachingForRun(explanations) });
     return {
       model,
       explainer,
@@ -334,13 +337,13 @@ function resolveClass(target: number | string, numClasses: number, labels: reado
   return index;
 }
 
-function makeExplainer(model: CliModel, layers: readonly string[] | undefined, outputName: string | undefined): GradCam {
+function makeExplainer(model: CliModel, options: GradCamOptions): GradCam {
   try {
-    return new GradCam(model, { layerName: layers, outputName });
+    return new GradCam(model, options);
   } catch (err) {
     // A layer the user named that does not fit is a command-line mistake.
     const code = err instanceof GradCamError ? err.code : undefined;
-    if (layers !== undefined && (code === 'UNKNOWN_LAYER' || code === 'NOT_A_FEATURE_MAP' || code === 'SHARED_LAYER')) {
+    if (options.layerName !== undefined && (code === 'UNKNOWN_LAYER' || code === 'NOT_A_FEATURE_MAP' || code === 'SHARED_LAYER')) {
       throw new UsageError(`--layer: ${messageOf(err)}`);
     }
     throw err;

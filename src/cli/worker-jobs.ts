@@ -8,6 +8,8 @@ import type { InputItem } from './inputs';
 export interface CliWorkerInit {
   readonly args: ExplainArgs;
   readonly backend: BackendName;
+  /** About how many images this worker explains (it picks the explainer's kernel caching). */
+  readonly share: number;
 }
 
 /** One image of the command: its item and the stem of its output files. @internal */
@@ -19,7 +21,7 @@ export interface CliJob {
 /** A `--jobs` worker: the main thread's setup, made again here, then one image per job. @internal */
 export async function cliRunner(init: CliWorkerInit): Promise<JobRunner<CliJob, ImageResult>> {
   await startBackend(init.backend);
-  const setup = await makeSetup(init.args);
+  const setup = await makeSetup(init.args, init.share);
   return {
     run: (job) => explainItem(job.item, job.stem, setup, init.args),
     close() {

@@ -26,6 +26,17 @@ export type KernelCaching = boolean | 'auto';
 /** The largest kernel `'auto'` caches: 2²² weights (16 MB of float32). */
 export const AUTO_CACHE_MAX_WEIGHTS = 2 ** 22;
 
+/**
+ * The caching for an explainer that will explain about `explanations` images: a big kernel's
+ * copy costs as much as 50–200 of the products it speeds up (wasm, VGG16's fc1 and fc2), so it
+ * is made only for 100 images or more; none for an explainer that explains nothing (the
+ * command's option check before its workers start).
+ */
+export function cachingForRun(explanations: number): KernelCaching {
+  if (explanations <= 0) return false;
+  return explanations >= 100 ? true : 'auto';
+}
+
 /** Checks a `cacheTransposedKernels` option; undefined gives `fallback`. */
 export function kernelCachingOf(value: unknown, fallback: KernelCaching): KernelCaching {
   if (value === undefined) return fallback;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GradCam, splitModel } from '../../src';
+import { cachingForRun, kernelCachingOf } from '../../src/model/dense-head';
 import { expectGradCamError } from '../helpers/expect';
 import { conv, dense, randomImages } from '../helpers/models';
 
@@ -103,15 +104,15 @@ describe('the transposed-kernel cache', () => {
     m.dispose();
   });
 
-  it("'auto' (the default) caches kernels of at most 2²² weights, and the uncached product gives the same maps", () => {
+  it("'auto' caches kernels of at most 2²² weights, and the uncached product gives the same maps", () => {
     // fc: 256 × 16385 = 4 194 560 weights, just over 2²² = 4 194 304; predictions: 16385 × 3.
     const m = tfl.sequential({
       layers: [tfl.layers.inputLayer({ inputShape: [8, 8, 3] }), conv('conv', 4), tfl.layers.flatten({ name: 'flatten' }), dense('fc', 16385, 'relu'), dense('predictions', 3)],
     });
     const before = tf.memory().numTensors;
-    const auto = new GradCam(m, { layerName: 'conv' });
+    const auto = new GradCam(m, { layerName: 'conv', cacheTransposedKernels: 'auto' });
     expect(tf.memory().numTensors).toBe(before + 1); // Wᵀ of predictions only
-    const all = new GradCam(m, { layerName: 'conv', cacheTransposedKernels: true });
+    const all = new GradCam(m, { layerName: 'conv' }); // default: every kernel
     expect(tf.memory().numTensors).toBe(before + 3); // and of fc
     for (const x of [randomImages(1), randomImages(3)]) {
       for (const classIndex of [0, 2]) {
@@ -136,5 +137,21 @@ describe('the transposed-kernel cache', () => {
       expectGradCamError(() => splitModel(m, 'conv', { cacheTransposedKernels: bad as unknown as boolean }), 'BAD_OPTION', /true, false or 'auto'/);
     }
     m.dispose();
+  });
+});
+
+describe('the caching the pool and the command choose', () => {
+  it('none for an option check, small kernels below 100 images, every kernel from 100', () => {
+    expect(cachingForRun(0)).toBe(false);
+    expect(cachingForRun(1)).toBe('auto');
+    expect(cachingForRun(99)).toBe('auto');
+    expect(cachingForRun(100)).toBe(true);
+  });
+
+  it('an explicit option wins over the default, and a bad one is a BAD_OPTION', () => {
+    expect(kernelCachingOf(undefined, 'auto')).toBe('auto');
+    expect(kernelCachingOf(false, true)).toBe(false);
+    expect(kernelCachingOf('auto', false)).toBe('auto');
+    expectGradCamError(() => kernelCachingOf('all', true), 'BAD_OPTION', /got "all"/);
   });
 });

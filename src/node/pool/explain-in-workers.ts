@@ -3,6 +3,7 @@ import { checkOptionsObject } from '../../core/options';
 import { GradCamError, formatShape } from '../../errors';
 import type { LoadModelFileOptions } from '../file-io';
 import { checkReadOptions } from '../image';
+import { cachingForRun } from '../../model/dense-head';
 import { type JobOutcome, runPool } from './engine';
 import {
   type PoolBackend,
@@ -78,7 +79,10 @@ export interface ExplainInWorkersOptions {
   backend?: PoolBackend;
   /** Size limits for loading the model, as {@link loadModelFromFile}. */
   load?: LoadModelFileOptions;
-  /** The explainer's options (target layer, output, …). */
+  /**
+   * The explainer's options (target layer, output, …). `cacheTransposedKernels` defaults to
+   * `'auto'` when each worker has fewer than 100 images, `true` from 100 (see `GradCamOptions`).
+   */
   explainer?: PoolExplainerOptions;
   /** The explanation's options (method, class, …). */
   explain?: PoolExplainOptions;
@@ -114,8 +118,11 @@ export interface ExplainInWorkersOptions {
  * ```
  */
 export async function explainInWorkers(images: readonly PoolImage[], options: ExplainInWorkersOptions): Promise<ExplainInWorkersResult> {
-  const init = checkOptions(images, options);
+  const checked = checkOptions(images, options);
   const workers = options.workers === undefined ? defaultWorkerCount() : checkWorkerCount(options.workers, 'workers');
+  // A worker's explainer lives for its share of the images: big kernels' Wᵀ only if it pays back.
+  const caching = checked.explainer.cacheTransposedKernels ?? cachingForRun(Math.ceil(images.length / workers));
+  const init: PoolInit = { ...checked, explainer: { ...checked.explainer, cacheTransposedKernels: caching } };
   let failed = 0;
   let done = 0;
   const run = await runPool<PoolJob, PoolExplanation>({
