@@ -8,7 +8,7 @@
  *   --python=PATH       the Python with torch and torchvision (default /usr/bin/python3)
  *   --images=N          images per run (default 32)
  *   --networks=A,B      default VGG16,MobileNetV2
- *   --rounds=N          pool runs of each worker count, alternated (default 2); medians reported
+ *   --rounds=N          pool runs of each worker count, alternated (default 3); medians reported
  *   --out=FILE          also write the table there
  *
  * Needs `npm run build` (the pool runs dist/pool-worker.js).
@@ -44,7 +44,7 @@ interface Row {
   readonly whole?: { readonly seconds: number; readonly imagesPerSecond: number };
 }
 
-const rounds = Number(args.get('rounds') ?? 2);
+const rounds = Number(args.get('rounds') ?? 3);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** pytorch-grad-cam's rows, from bench/pytorch-grad-cam/time_gradcam.py. */
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
         network,
         who: `tfjs-gradcam explainInWorkers (wasm), ${workers} worker${workers > 1 ? 's' : ''} (= --jobs ${workers})`,
         steady: median(ts.map((t) => t.steadyImagesPerSecond)),
-        whole: { seconds: median(ts.map((t) => t.seconds)), imagesPerSecond: median(ts.map((t) => t.imagesPerSecond)) },
+        whole: { seconds: median(ts.map((t) => t.seconds)), imagesPerSecond: images / median(ts.map((t) => t.seconds)) },
       });
     }
     const ratio = (f: (t: PoolTiming) => number): string => {

@@ -4,7 +4,8 @@
  * The networks are the GraphModel test fixtures (small VGG16-, ResNet- and MobileNetV2-shaped
  * nets converted from Keras, scripts/fixtures/graph/), on their three images.
  * With `--full`, also full-size VGG16 and MobileNetV2 graphs (224×224, one image) from
- * bench/.models/, which `scripts/fixtures/graph/bench_models.py` writes (not committed).
+ * bench/.models/, which `scripts/fixtures/graph/bench_models.py` writes (not committed);
+ * `--full=mobilenetv2` (or `vgg16`) for one of them.
  *   --rounds=N   rounds (default 15)
  *   --kernels    with --full, also the kernel time of each (see kernelTimes): a ratio that other
  *                jobs on a shared machine move less than wall-clock medians
@@ -76,10 +77,11 @@ async function main(): Promise<void> {
     console.log(`| ${net} | ${size} | ${p.toFixed(2)} | ${e.toFixed(2)} | ${(e / p).toFixed(2)} | ${le.toFixed(2)} |`);
     [g, l, graph, layers, images].forEach((x) => x.dispose());
   }
-  if (!process.argv.includes('--full')) return;
+  if (!process.argv.some((a) => a === '--full' || a.startsWith('--full='))) return;
   console.log('\n| full-size graph | target node | predict | explain | explain / predict | explain, every Wᵀ cached | its ratio |');
   console.log('|---|---|---|---|---|---|---|');
-  for (const name of ['vgg16', 'mobilenetv2']) {
+  const full = process.argv.find((a) => a.startsWith('--full='))?.split('=')[1]?.split(',') ?? ['vgg16', 'mobilenetv2'];
+  for (const name of full) {
     const dir = `bench/.models/${name}`;
     if (!fs.existsSync(`${dir}/model.json`)) {
       console.log(`| ${name} | (missing: run scripts/fixtures/graph/bench_models.py) | | | | | |`);

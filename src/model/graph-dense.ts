@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type DenseWeights, type KernelCaching, cachesKernel, denseWithInputGradient } from './dense-head';
 import { type GraphModelLike, type GraphNode, dataInputs, dominates, downstreamOf, nodeNameOf, skipInputs } from './graph-model';
+import { type FinalActivation, applyFinalActivation, globalAveragePool, pooledInputOf } from './graph-head-ops';
 import { runGraph } from './graph-run';
 import type { GraphFacts } from './graph-targets';
 
@@ -22,6 +23,8 @@ export interface DenseCut {
   readonly node: string;
   /** The tensor it multiplies, `[B,in]`. */
   readonly input: string;
+  /** When `input` is a global average pooling: the tensor it averages (run here, not by the graph). */
+  readonly pooled?: string;
   readonly weights: DenseWeights;
 }
 
@@ -51,7 +54,8 @@ export function denseCuts(model: GraphModelLike, facts: GraphFacts, head: readon
     if (weights === undefined || !dominates(facts.order, target, scores, node.name)) continue;
     const reads = skipInputs(facts.order, downstreamOf(facts.order, node.name), node.name);
     if (!reads.every((name) => fedNames.has(name))) continue;
-    cuts.push({ node: node.name, input: dataInputs(node)[0], weights });
+    const input = dataInputs(node)[0];
+    cuts.push({ node: node.name, input, pooled: pooledInputOf(model, facts.graph.nodes[nodeNameOf(input)]), weights });
   }
   const transposed = cuts.map((c) => (cachesKernel(c.weights.kernel, caching) ? tf.keep(tf.transpose(c.weights.kernel)) : undefined));
   return {
@@ -79,19 +83,35 @@ function denseWeightsOf(model: GraphModelLike, node: GraphNode): Omit<DenseWeigh
 
 /**
  * `runGraph(model, feeds, outputs)` with the dense cuts run here: the graph runs up to each
- * cut's input, the cut's product is computed, and the graph goes on from the cut's node, fed
- * with it and with `fixed` (the tensors fed to every part).
+ * cut's input (or, for a pooled input, the pooling runs here), the cut's product is computed,
+ * and the graph goes on from the cut's node, fed with it and with `fixed` (the tensors fed to
+ * every part). With `final`, the output is computed here from fed scores.
  */
-export function runThroughCuts(model: GraphModelLike, feeds: tf.NamedTensorMap, fixed: tf.NamedTensorMap, outputs: string[], cuts: readonly DenseCut[]): tf.Tensor[] {
+export function runThroughCuts(
+  model: GraphModelLike,
+  feeds: tf.NamedTensorMap,
+  fixed: tf.NamedTensorMap,
+  outputs: string[],
+  cuts: readonly DenseCut[],
+  final?: FinalActivation,
+): tf.Tensor[] {
   let current = feeds;
   for (const cut of cuts) {
-    const [x] = runGraph(model, current, [cut.input]);
+    // The input itself fed (a previous cut's output), or pooled from a fed tensor: no graph run.
+    const pooled = cut.pooled === undefined ? undefined : current[nodeNameOf(cut.pooled)];
+    const direct = /:[1-9]\d*$/.test(cut.input) ? undefined : current[nodeNameOf(cut.input)]; // feeds hold first outputs
+    const fed = direct ?? (pooled?.rank === 4 ? globalAveragePool(pooled as tf.Tensor4D) : undefined);
+    const x = fed ?? runGraph(model, current, [cut.input])[0];
     // Another rank than [B,in] (never seen in converted classifiers): the graph runs the node.
     if (x.rank !== 2) continue;
     current = { ...fixed, [cut.node]: denseWithInputGradient(x as tf.Tensor2D, cut.weights) };
   }
-  const fedOutputs = (name: string): tf.Tensor | undefined => current[nodeNameOf(name)];
-  const toRun = outputs.filter((o) => fedOutputs(o) === undefined);
+  const last = current;
+  const here = outputs.map((name): tf.Tensor | undefined => {
+    const scores = final !== undefined && nodeNameOf(name) === nodeNameOf(final.output) ? last[nodeNameOf(final.scores)] : undefined;
+    return scores === undefined ? last[nodeNameOf(name)] : applyFinalActivation(final as FinalActivation, scores);
+  });
+  const toRun = outputs.filter((_, i) => here[i] === undefined);
   const ran = toRun.length === 0 ? [] : runGraph(model, current, toRun);
-  return outputs.map((o) => fedOutputs(o) ?? ran[toRun.indexOf(o)]);
+  return outputs.map((o, i) => here[i] ?? ran[toRun.indexOf(o)]);
 }

@@ -5,6 +5,7 @@ import { kernelCachingOf } from './dense-head';
 import { featurePass } from './feature-pass';
 import { type GraphModelLike, type GraphNode, dataInputs, downstreamOf, nodeNameOf, skipInputs } from './graph-model';
 import { type DenseCut, denseCuts, runThroughCuts } from './graph-dense';
+import { type FinalActivation, finalActivationOf } from './graph-head-ops';
 import { runGraph } from './graph-run';
 import { type GraphFacts, graphFacts, resolveTargetNode } from './graph-targets';
 import { toInputBatch } from './input';
@@ -30,12 +31,13 @@ export function splitGraphModel(model: GraphModelLike, nodeName?: string, option
   const head = downstreamOf(facts.order, target);
   const skips = skipInputs(facts.order, head, target);
   const dense = denseCuts(model, facts, head, target, skips, caching);
+  const final = finalActivationOf(facts.graph, facts.output, facts.scores);
   return {
     layerName: target,
     inputShape: facts.inputShape,
     outputShape: facts.outputShape,
     numClasses: facts.numClasses,
-    forward: (input, otherInputs) => forward(model, facts, { target, skips, cuts: dense.cuts }, input, otherInputs),
+    forward: (input, otherInputs) => forward(model, facts, { target, skips, cuts: dense.cuts, final }, input, otherInputs),
     gapClassifierKernel: () => gapClassifierKernel(model, facts, head, target),
     dispose: () => dense.dispose(),
   };
@@ -52,6 +54,8 @@ interface Cut {
   readonly target: string;
   readonly skips: readonly string[];
   readonly cuts: readonly DenseCut[];
+  /** The output as a softmax/sigmoid of the scores, computed here (no executor run for it). */
+  readonly final?: FinalActivation;
 }
 
 function forward(model: GraphModelLike, facts: GraphFacts, cut: Cut, input: tf.Tensor, otherInputs?: OtherInputs): FeaturePass {
@@ -77,7 +81,7 @@ function forward(model: GraphModelLike, facts: GraphFacts, cut: Cut, input: tf.T
     tf.tidy(() => {
       const fixed: tf.NamedTensorMap = {};
       for (const [name, t] of kept) fixed[name] = rows === undefined ? t : selectRows(t, rows);
-      return runThroughCuts(model, { ...fixed, [target]: a }, fixed, outputs, cut.cuts);
+      return runThroughCuts(model, { ...fixed, [target]: a }, fixed, outputs, cut.cuts, cut.final);
     });
   return featurePass(activations, kept, {
     headFor: ({ rows, output = 'logits' }) => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { denseCuts, runThroughCuts } from '../../src/model/graph-dense';
 import { downstreamOf, skipInputs } from '../../src/model/graph-model';
+import { finalActivationOf } from '../../src/model/graph-head-ops';
 import { runGraph } from '../../src/model/graph-run';
 import { graphFacts } from '../../src/model/graph-targets';
 import { GradCam } from '../../src';
@@ -23,6 +24,13 @@ const EXPECTED: Record<GraphNet, Array<[string, 'relu' | 'linear']>> = {
   mobilenetv2: [[P('mobilenetv2', 'predictions/BiasAdd'), 'linear']],
 };
 
+// The global average pooling each net's first cut multiplies, run by the library from the target.
+const POOLED: Record<GraphNet, string | undefined> = {
+  vgg: undefined, // flatten
+  residual: P('residual', 'stage2_out/Relu'),
+  mobilenetv2: P('mobilenetv2', 'out_relu/Relu6'),
+};
+
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
 });
@@ -40,6 +48,7 @@ describe.each(Object.keys(EXPECTED) as GraphNet[])('dense cuts in the %s graph',
     for (const cache of [true, false, 'auto'] as const) {
       const dense = denseCuts(graph, facts, head, target, skips, cache);
       expect(dense.cuts.map((c) => [c.node, c.weights.activation])).toEqual(EXPECTED[net]);
+      expect(dense.cuts[0].pooled).toBe(POOLED[net]);
       // 'auto' caches kernels of up to 2²² weights: all of these small ones.
       expect(dense.cuts.every((c) => (c.weights.transposed !== undefined) === (cache !== false))).toBe(true);
       // The class-3 score of each image, and its gradient, through the cuts and through the graph.
@@ -55,6 +64,49 @@ describe.each(Object.keys(EXPECTED) as GraphNet[])('dense cuts in the %s graph',
       expect(tf.memory().numTensors).toBe(before);
     }
     tf.dispose([activations, images]);
+    graph.dispose();
+  });
+});
+
+describe.each(Object.keys(EXPECTED) as GraphNet[])('the %s graph’s head, run by the library', (net) => {
+  it('the final softmax over the fed scores equals the graph’s output, and a GAP + dense head needs no executor run', () => {
+    const graph = loadGraphFixture(net);
+    const facts = graphFacts(graph);
+    const final = finalActivationOf(facts.graph, facts.output, facts.scores);
+    expect(final).toEqual({ output: facts.output, scores: facts.scores, op: 'Softmax' });
+    const images = tensorOf(graphReference(net).images) as tf.Tensor4D;
+    const [expected] = runGraph(graph, { [facts.input]: images }, [facts.output]);
+    const target = AUTO_NODE[net];
+    const head = downstreamOf(facts.order, target);
+    const dense = denseCuts(graph, facts, head, target, skipInputs(facts.order, head, target), true);
+    const [activations] = runGraph(graph, { [facts.input]: images }, [target]);
+    const execute = jest.spyOn(graph, 'execute');
+    const [output] = runThroughCuts(graph, { [target]: activations }, {}, [facts.output], dense.cuts, final);
+    expect(Array.from(output.dataSync())).toEqual(Array.from(expected.dataSync())); // the same kernels: equal
+    // vgg's head starts with a flatten, which the graph runs; the GAP heads run entirely here.
+    expect(execute).toHaveBeenCalledTimes(POOLED[net] === undefined ? 1 : 0);
+    execute.mockRestore();
+    tf.dispose([expected, activations, output, images]);
+    dense.dispose();
+    graph.dispose();
+  });
+
+  it('GradCam on it runs the graph once per explanation (to the target), and still gives the keras.io maps', () => {
+    const graph = loadGraphFixture(net);
+    const images = tensorOf(graphReference(net).images) as tf.Tensor4D;
+    const gc = new GradCam(graph);
+    const execute = jest.spyOn(graph, 'execute');
+    const result = gc.explain(images);
+    expect(execute).toHaveBeenCalledTimes(POOLED[net] === undefined ? 2 : 1);
+    execute.mockRestore();
+    const ref = graphReference(net).keras_io;
+    expect(result.classIndex).toEqual(ref.map((c) => c.class));
+    const cams = tf.unstack(result.cam);
+    ref.forEach((c, i) => expect(relativeDiff(cams[i], c.raw.data)).toBeLessThan(1e-4)); // the keras.io recipe
+    tf.dispose(cams);
+    result.dispose();
+    gc.dispose();
+    images.dispose();
     graph.dispose();
   });
 });
