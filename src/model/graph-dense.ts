@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type DenseWeights, type KernelCaching, cachesKernel, denseWithInputGradient } from './dense-head';
-import { type GraphModelLike, type GraphNode, dataInputs, dominates, downstreamOf, nodeNameOf, skipInputs } from './graph-model';
+import { type GraphModelLike, type GraphNode, dataInputs, dominates, downstreamOf, isFirstOutput, nodeNameOf, skipInputs } from './graph-model';
 import { type FinalActivation, applyFinalActivation, globalAveragePool, pooledInputOf } from './graph-head-ops';
 import { runGraph } from './graph-run';
 import type { GraphFacts } from './graph-targets';
@@ -99,7 +99,7 @@ export function runThroughCuts(
   for (const cut of cuts) {
     // The input itself fed (a previous cut's output), or pooled from a fed tensor: no graph run.
     const pooled = cut.pooled === undefined ? undefined : current[nodeNameOf(cut.pooled)];
-    const direct = /:[1-9]\d*$/.test(cut.input) ? undefined : current[nodeNameOf(cut.input)]; // feeds hold first outputs
+    const direct = isFirstOutput(cut.input) ? current[nodeNameOf(cut.input)] : undefined;
     const fed = direct ?? (pooled?.rank === 4 ? globalAveragePool(pooled as tf.Tensor4D) : undefined);
     const x = fed ?? runGraph(model, current, [cut.input])[0];
     // Another rank than [B,in] (never seen in converted classifiers): the graph runs the node.

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Graph, type GraphModelLike, type GraphNode, dataInputs, nodeNameOf } from './graph-model';
+import { type Graph, type GraphModelLike, type GraphNode, dataInputs, isFirstOutput, nodeNameOf } from './graph-model';
 
 /**
  * Two ops of a GraphModel's head that the library computes itself, with the same kernels as
@@ -15,7 +15,7 @@ import { type Graph, type GraphModelLike, type GraphNode, dataInputs, nodeNameOf
 export function pooledInputOf(model: GraphModelLike, node: GraphNode | undefined): string | undefined {
   if (node?.op !== 'Mean' || node.attrParams.keepDims?.value === true) return undefined;
   const [input, axes] = dataInputs(node);
-  if (/:[1-9]\d*$/.test(input)) return undefined; // feeds hold a node's first output only
+  if (!isFirstOutput(input)) return undefined; // feeds hold a node's first output only
   const axesValue = axes === undefined ? undefined : model.weights[nodeNameOf(axes)]?.[0];
   if (axesValue === undefined || axesValue.rank > 1) return undefined;
   return [...axesValue.dataSync()].sort().join() === '1,2' ? input : undefined;

@@ -67,6 +67,11 @@ export function nodeNameOf(tensorName: string): string {
   return tensorName.replace(/:\d+$/, '');
 }
 
+/** Whether a tensor name is its node's first output (`node` or `node:0`): the one a feed by node name gives. */
+export function isFirstOutput(tensorName: string): boolean {
+  return !/:[1-9]\d*$/.test(tensorName);
+}
+
 /** Input tensor names of a node, control dependencies (`^node`) left out. */
 export function dataInputs(node: GraphNode): string[] {
   return node.inputNames.filter((n) => !n.startsWith('^'));
