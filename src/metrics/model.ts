@@ -6,7 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { GradCamError, formatShape } from '../errors';
 import { type GraphModelLike as ExplainableGraph, graphOf, nodeNameOf, scoreNodeOf } from '../model/graph-model';
-import { splitModel } from '../model/split-model';
+import type { Container } from '../model/graph';
+import { toInputBatch } from '../model/input';
+import { runGraph } from '../model/score';
+import { type ModelSplit, splitModel } from '../model/split-model';
 
 /** A classifier as a function: images `[B,H,W,C]` → class logits `[B,K]` (before any softmax). */
 export type ClassifierFunction = (images: tf.Tensor4D) => tf.Tensor2D;
@@ -29,9 +32,6 @@ export interface GraphModelLike {
  */
 export type MetricModel = LayersModel | GraphModelLike | ClassifierFunction;
 
-/** Logits of a batch; the caller owns the result. */
-export type Logits = (images: tf.Tensor4D) => tf.Tensor2D;
-
 function isLayersModel(model: object): model is LayersModel {
   return Array.isArray((model as { layers?: unknown }).layers) && typeof (model as { getLayer?: unknown }).getLayer === 'function';
 }
@@ -41,15 +41,16 @@ function isGraphModel(model: object): model is GraphModelLike {
 }
 
 /**
- * Turns any accepted model into a logits function.
+ * Turns any accepted model into a logits function (the caller owns what it returns).
  *
  * @throws GradCamError `UNSUPPORTED_MODEL` for anything else.
  */
-export function logitsOf(model: MetricModel): Logits {
+export function logitsOf(model: MetricModel): ClassifierFunction {
   if (typeof model === 'function') return (x) => model(x);
   if (typeof model === 'object' && model !== null && isLayersModel(model)) {
     // The split's head runs the layers after the last feature map without the final softmax.
-    const split = splitModel(model);
+    const split = splitOrNone(model);
+    if (split === undefined) return wholeModelScores(model);
     return (x) => {
       const pass = split.forward(x);
       try {
@@ -70,6 +71,29 @@ export function logitsOf(model: MetricModel): Logits {
     'UNSUPPORTED_MODEL',
     'model must be a tf.LayersModel, a GraphModel, or a function (images [N,H,W,C]) => logits [N,K].',
   );
+}
+
+/** The model cut at its last feature map, or undefined for a one-input, one-output model that has none. */
+function splitOrNone(model: LayersModel): ModelSplit | undefined {
+  try {
+    return splitModel(model);
+  } catch (err) {
+    const noFeatureMap = err instanceof GradCamError && err.code === 'NO_FEATURE_MAP_LAYER';
+    if (noFeatureMap && model.inputs.length === 1 && model.outputs.length === 1) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A classifier with no feature map (Flatten + Dense on pixels, maps pooled to 1×1): scores need
+ * none, so the whole model runs, its final softmax (or sigmoid) left out as GradCam leaves it.
+ */
+function wholeModelScores(model: LayersModel): ClassifierFunction {
+  return (x) =>
+    tf.tidy(() => {
+      const batch = toInputBatch(x, model.inputs[0].shape);
+      return runGraph(model as unknown as Container, [batch], model.outputs[0])[0] as tf.Tensor2D;
+    });
 }
 
 /** Checks a model's output for a batch of `batch` images: a tensor `[batch,K]`. */

@@ -9,7 +9,7 @@ import type { Random } from '../demo/prng';
 import { GradCamError, formatShape } from '../errors';
 import { mean } from './confidence';
 import { imputeImage } from './impute';
-import { type Logits, type MetricModel, logitsOf } from './model';
+import { type ClassifierFunction, type MetricModel, logitsOf } from './model';
 import { type MetricInputs, type MetricOptions, type NoiseOptions, checkMetricInputs, noiseSource, readFinite } from './options';
 import { type RoadOrder, roadRemovedPixels } from './percentile';
 import { type ScoreJob, eachImage, pixelsBatch, rows, scoreJobs } from './score';
@@ -49,7 +49,7 @@ function checkPercentiles(percentiles: number | readonly number[]): number[] {
 /** What one ROAD run needs, checked and read back once. */
 interface RoadContext {
   readonly input: MetricInputs;
-  readonly logits: Logits;
+  readonly logits: ClassifierFunction;
   readonly pixels: Float32Array;
   readonly maps: Float32Array;
   readonly original: number[];

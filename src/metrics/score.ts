@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectClassScores } from '../core/gradients';
 import { GradCamError } from '../errors';
-import { type Logits, checkLogits } from './model';
+import { type ClassifierFunction, checkLogits } from './model';
 import type { MetricInputs } from './options';
 
 /** One image to score: the input it is made from, whose class it is scored for. */
@@ -20,7 +20,7 @@ export interface ScoreJob {
  *   or `NON_FINITE_RESULT`.
  */
 export async function scoreJobs(
-  logits: Logits,
+  logits: ClassifierFunction,
   jobs: readonly ScoreJob[],
   make: (from: number, to: number) => tf.Tensor4D,
   input: MetricInputs,

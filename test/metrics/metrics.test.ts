@@ -247,6 +247,23 @@ describe('models', () => {
     tf.dispose([images, cam]);
   });
 
+  it('a LayersModel with no feature map (Flatten + Dense on pixels) is scored on its logits, before its softmax', async () => {
+    // logit 0 = the sum of the pixels, logit 1 = 0; softmax activation on the Dense layer.
+    const flat = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [2, 2, 1] }), tfl.layers.dense({ units: 2, activation: 'softmax', useBias: false })] });
+    const kernel = tf.tensor2d([1, 0, 1, 0, 1, 0, 1, 0], [4, 2]);
+    flat.layers[1].setWeights([kernel]);
+    const images = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+    const cam = tf.tensor3d([1, 0.5, 0, 1], [1, 2, 2]);
+    const before = tf.memory().numTensors;
+    // Logits: 1 + 2·0.5 + 0 + 4 = 6 against 10; probabilities: softmax([6, 0]) against softmax([10, 0]).
+    expect(await metrics.confidenceChange(flat, images, cam, { classIndex: 0, score: 'logit' })).toEqual([expect.closeTo(-4, 5)]);
+    const p = (z: number): number => 1 / (1 + Math.exp(-z));
+    expect(await metrics.confidenceChange(flat, images, cam, { classIndex: 0, score: 'probability' })).toEqual([expect.closeTo(p(6) - p(10), 6)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([kernel, images, cam]);
+    flat.dispose();
+  });
+
   it('a GraphModel-shaped object is scored before its Softmax output node', async () => {
     const nodes: string[] = [];
     const graphLike = {
