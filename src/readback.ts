@@ -47,7 +47,7 @@ export function* readClassesAndScores(
 }
 
 /** Whether each tensor's values are all finite (one read). */
-function* allFinite(tensors: readonly tf.Tensor[]): Steps<boolean[]> {
+export function* allFinite(tensors: readonly tf.Tensor[]): Steps<boolean[]> {
   const flags = tf.tidy(() => tf.cast(tf.stack(tensors.map((t) => tf.all(tf.isFinite(t)))), 'float32'));
   try {
     return Array.from(yield* readValues(flags), (v) => v === 1);

@@ -17,7 +17,7 @@ import { loadModelFromFile } from '../node/file-io';
 import { messageOf } from '../node/message';
 import { type Preprocessing, type RawImage, decodeRaw, modelInputSize, rawToTensor, resizeRaw, writeImage } from '../node/image';
 import { type BackendName, type ExplainArgs, UsageError } from './args';
-import { type JobOutcome, runPool } from '../node/pool/engine';
+import { type JobOutcome, failedOutcome, runPool } from '../node/pool/engine';
 import { builtScript, defaultWorkerCount } from '../node/pool/options';
 import { thisFile } from '../node/pool/this-file';
 import type { CliJob, CliWorkerInit } from './worker-jobs';
@@ -164,7 +164,7 @@ async function attempt<R>(fn: () => Promise<R>): Promise<JobOutcome<R>> {
   try {
     return { ok: true, value: await fn() };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err : new Error(messageOf(err)) };
+    return failedOutcome(err);
   }
 }
 

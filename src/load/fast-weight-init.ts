@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Json, type JsonObject, isLayerEntry, isObject } from './json';
+import { registeredClass } from './register';
 
 /** tfjs-layers' model `fromConfig` (`Container`, `Sequential`), with its optional `fastWeightInit`. */
 type FastFromConfig = (
@@ -27,7 +28,7 @@ export function fastWeightInitObjects(modelTopology: JsonObject): tf.serializati
   const modelConfig = isObject(modelTopology.model_config) ? modelTopology.model_config : modelTopology;
   if (!isLayerEntry(modelConfig)) return {};
   const className = modelConfig.class_name;
-  const registered = tf.serialization.SerializationMap.getMap().classNameMap[className];
+  const registered = registeredClass(className);
   if (registered === undefined || nestedInSequential(modelConfig, className)) return {};
   const [cls, fromConfig] = registered;
   const fast = (c: typeof cls, config: tf.serialization.ConfigDict, customObjects?: tf.serialization.ConfigDict): tf.serialization.Serializable =>

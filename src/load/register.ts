@@ -8,9 +8,14 @@ import { TFOpLambda } from './layers/tf-op-lambda';
 /** The layer classes tfjs-layers lacks and Keras applications (or the repairs) use. */
 export const KERAS_LAYER_CLASSES = [Normalization, TFOpLambda, LayerScale, StochasticDepth, GroupedConv2D, GlobalPooling2DKeepDims] as const;
 
-/** True when some class is registered under `className` (by tfjs, the user or us). */
+/** The class registered under `className` (by tfjs, the user or us) and its `fromConfig`, if any. */
+export function registeredClass(className: string): [tf.serialization.SerializableConstructor<tf.serialization.Serializable>, tf.serialization.FromConfigMethod<tf.serialization.Serializable>] | undefined {
+  return tf.serialization.SerializationMap.getMap().classNameMap[className];
+}
+
+/** True when some class is registered under `className`. */
 export function isRegistered(className: string): boolean {
-  return tf.serialization.SerializationMap.getMap().classNameMap[className] !== undefined;
+  return registeredClass(className) !== undefined;
 }
 
 /**

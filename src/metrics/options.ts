@@ -5,6 +5,8 @@ import { type ClassIndex, classIndexPerImage } from '../core/class-index';
 import { positiveIntegerOption } from '../core/options';
 import { type Random, mixSeed, mulberry32 } from '../demo/prng';
 import { GradCamError, formatShape } from '../errors';
+import { allFinite } from '../readback';
+import { runAsync } from '../steps';
 
 /** Options of every metric. */
 export interface MetricOptions {
@@ -69,15 +71,9 @@ export function checkMetricInputs(images: unknown, heatmaps: unknown, options: M
  * @throws GradCamError `NON_FINITE_INPUT`.
  */
 export async function checkFinite(tensors: Record<string, tf.Tensor>): Promise<void> {
-  const flags = tf.tidy(() => tf.stack(Object.values(tensors).map((t) => tf.all(tf.isFinite(t)))));
-  let finite: ArrayLike<number>;
-  try {
-    finite = await flags.data();
-  } finally {
-    flags.dispose();
-  }
+  const finite = await runAsync(() => allFinite(Object.values(tensors)));
   Object.keys(tensors).forEach((name, i) => {
-    if (finite[i] !== 1) throw new GradCamError('NON_FINITE_INPUT', `${name} contain NaN or Infinity; check the preprocessing.`);
+    if (!finite[i]) throw new GradCamError('NON_FINITE_INPUT', `${name} contain NaN or Infinity; check the preprocessing.`);
   });
 }
 

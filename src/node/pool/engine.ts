@@ -5,6 +5,11 @@ import { type FromWorker, type ToWorker, fromWire } from './protocol';
 /** How one job ended: its result, or the error that stopped it (the other jobs go on). @internal */
 export type JobOutcome<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: Error };
 
+/** The outcome of a job that threw `err` (an Error as it is, anything else wrapped). @internal */
+export function failedOutcome(err: unknown): { readonly ok: false; readonly error: Error } {
+  return { ok: false, error: err instanceof Error ? err : new Error(messageOf(err)) };
+}
+
 /** A pool run. @internal */
 export interface PoolSpec<J, R> {
   /** The built worker script (it calls `serveJobs`). */
@@ -100,7 +105,7 @@ export function runPool<J, R>(spec: PoolSpec<J, R>): Promise<PoolRun<R>> {
         try {
           job = await spec.job(index);
         } catch (err) {
-          settle(index, { ok: false, error: err instanceof Error ? err : new Error(messageOf(err)) });
+          settle(index, failedOutcome(err));
           continue;
         }
         if (ending) return;

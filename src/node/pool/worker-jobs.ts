@@ -3,7 +3,7 @@ import { GradCam } from '../../gradcam';
 import { isGraphModel } from '../../model/graph-model';
 import { graphFacts } from '../../model/graph-targets';
 import { loadModelFromFile } from '../file-io';
-import { checkReadOptions, decodeRaw, modelInputSize, rawToTensor, resizeRaw } from '../image';
+import { type ReadImageOptions, checkReadOptions, modelInputSize, readImage } from '../image';
 import type { PoolExplanation } from './explain-in-workers';
 import type { PoolBackend, PoolInit } from './options';
 import type { JobRunner } from './protocol';
@@ -23,19 +23,19 @@ export async function startBackend(backend: PoolBackend): Promise<void> {
 export async function explainRunner(init: PoolInit): Promise<JobRunner<PoolJob, PoolExplanation>> {
   await startBackend(init.backend);
   const model = await loadModelFromFile(init.modelPath, init.load);
-  let explainer: GradCam;
+  let explainer: GradCam | undefined;
+  let readOptions: ReadImageOptions;
   try {
     explainer = new GradCam(model, init.explainer);
+    readOptions = { ...init.read, size: init.read.size ?? (isGraphModel(model) ? graphImageSize(model) : modelInputSize(model)) };
+    checkReadOptions(readOptions); // a bad size fails the setup, not every image
   } catch (err) {
+    explainer?.dispose();
     model.dispose();
     throw err;
   }
-  const size = init.read.size ?? (isGraphModel(model) ? graphImageSize(model) : modelInputSize(model));
-  const preprocessing = checkReadOptions({ ...init.read, size });
-  const read = async (job: PoolJob): Promise<tf.Tensor3D> => {
-    if ('pixels' in job) return tf.tensor3d(job.pixels, [...job.shape], 'float32');
-    return rawToTensor(await resizeRaw(await decodeRaw(job.file, preprocessing.maxPixels), preprocessing.size), preprocessing);
-  };
+  const read = (job: PoolJob): Promise<tf.Tensor3D> =>
+    'pixels' in job ? Promise.resolve(tf.tensor3d(job.pixels, [...job.shape], 'float32')) : readImage(job.file, readOptions);
   return {
     async run(job) {
       const image = await read(job);
